@@ -1,0 +1,164 @@
+"""Turn a StUF ZDS 1.1 message pushed by GWS4all into canonical source records.
+
+Pure: no I/O, no state. The inbox calls :func:`decode` when a message arrives (to answer
+with a Fo when it cannot be understood, and to know the zaak it is about) and the zaken flow
+calls it again when it drains the inbox, so the stored raw message stays the only truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from adapters.base import SourceRecord, content_hash
+from adapters.errors import InvalidMessageError
+from stuf import (
+    ActualiseerZaakstatus,
+    CreeerZaak,
+    GenereerDocumentIdentificatie,
+    GenereerZaakIdentificatie,
+    NoValue,
+    StufError,
+    Systeem,
+    UpdateZaak,
+    VoegZaakdocumentToe,
+    Zaak,
+    parse_message,
+)
+
+__all__ = ["SYSTEM", "DecodedMessage", "decode", "zaak_fields"]
+
+SYSTEM = "gws4all"
+
+
+@dataclass(frozen=True)
+class DecodedMessage:
+    """What the inbox needs to know of a message, plus the records it carries."""
+
+    function: str
+    referentienummer: str | None
+    zaak_identificatie: str | None
+    records: list[SourceRecord]
+    warnings: list[str]
+    sender: Systeem | None = None
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly form: dates as ISO text, StUF noValue markers as ``{"noValue": ...}``."""
+    if isinstance(value, NoValue):
+        return {"noValue": value.value}
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def zaak_fields(zaak: Zaak) -> dict[str, Any]:
+    """The zaak as canonical data (the initiator BSN included: the e-Suite needs it)."""
+    return {
+        "identificatie": zaak.identificatie,
+        "zaaktype_code": _plain(zaak.zaaktype_code),
+        "omschrijving": _plain(zaak.omschrijving),
+        "toelichting": _plain(zaak.toelichting),
+        "startdatum": _plain(zaak.startdatum),
+        "registratiedatum": _plain(zaak.registratiedatum),
+        "einddatum": _plain(zaak.einddatum),
+        "initiator_bsn": zaak.initiator_bsn,
+    }
+
+
+def decode(body: bytes, *, soap_action: str | None, payload_ref: str) -> DecodedMessage:
+    """Decode one pushed message; raises InvalidMessageError with a readable, BSN-free reason."""
+    try:
+        message = parse_message(body, soap_action=soap_action)
+    except StufError as error:
+        raise InvalidMessageError(
+            f"StUF-bericht niet te verwerken: {error}", system=SYSTEM, operation="inbox"
+        ) from error
+    stuurgegevens = getattr(message, "stuurgegevens", None)
+    referentie = stuurgegevens.referentienummer if stuurgegevens else None
+    warnings = list(message.warnings)
+    sender = stuurgegevens.zender if stuurgegevens else None
+
+    def record(kind: str, key: str, data: dict[str, Any], **ordering: str) -> SourceRecord:
+        return SourceRecord(
+            source_system=SYSTEM,
+            key=key,
+            kind=kind,
+            data=data,
+            payload_ref=payload_ref,
+            warnings=tuple(warnings),
+            **ordering,
+        )
+
+    if isinstance(message, GenereerZaakIdentificatie | GenereerDocumentIdentificatie):
+        function = (
+            "genereerZaakIdentificatie"
+            if isinstance(message, GenereerZaakIdentificatie)
+            else "genereerDocumentIdentificatie"
+        )
+        return DecodedMessage(function, referentie, None, [], warnings, sender)
+    if isinstance(message, CreeerZaak):
+        zaak = message.zaak
+        data = zaak_fields(zaak)
+        return DecodedMessage(
+            "creeerZaak",
+            referentie,
+            zaak.identificatie,
+            [record("zaak", f"zaak:{zaak.identificatie}", data)],
+            warnings,
+            sender,
+        )
+    if isinstance(message, ActualiseerZaakstatus):
+        status = message.wordt
+        gezet = _plain(status.datum_status_gezet)
+        data = {
+            "zaak_identificatie": message.zaak_identificatie,
+            "zaaktype_code": _plain(status.zaaktype_code),
+            "status_code": _plain(status.statustype_code),
+            "volgnummer": status.statustype_volgnummer,
+            "datum_status_gezet": gezet,
+            "toelichting": _plain(status.toelichting),
+        }
+        key = f"status:{message.zaak_identificatie}:{data['status_code']}:{gezet}"
+        return DecodedMessage(
+            "actualiseerZaakstatus",
+            referentie,
+            message.zaak_identificatie,
+            [
+                record(
+                    "zaakstatus",
+                    key,
+                    data,
+                    ordering_key=f"zaak:{message.zaak_identificatie}",
+                    ordering_value=gezet,
+                )
+            ],
+            warnings,
+            sender,
+        )
+    if isinstance(message, UpdateZaak):
+        wordt = zaak_fields(message.wordt)
+        was = zaak_fields(message.was)
+        data = {"identificatie": message.wordt.identificatie, "was": was, "wordt": wordt}
+        key = f"zaakupdate:{message.wordt.identificatie}:{content_hash(wordt)[:16]}"
+        return DecodedMessage(
+            "updateZaak",
+            referentie,
+            message.wordt.identificatie,
+            [record("zaakupdate", key, data)],
+            warnings,
+            sender,
+        )
+    if isinstance(message, VoegZaakdocumentToe):
+        document = message.document
+        return DecodedMessage(
+            "voegZaakdocumentToe", referentie, document.zaak_identificatie, [], warnings, sender
+        )
+    raise InvalidMessageError(
+        f"bericht {type(message).__name__} wordt niet van GWS4all verwacht",
+        system=SYSTEM,
+        operation="inbox",
+    )

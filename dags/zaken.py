@@ -1,0 +1,57 @@
+"""Zaken: cases and statuses from the GWS4all inbox into the e-Suite (every 5 minutes).
+
+Thin on purpose: one mapped task per partition of the inbox, capped by the ``esuite`` pool,
+then a summary that publishes the ``ketenbrug://zaken`` Asset for flows scheduled on it.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, dag, get_current_context, task
+
+ZAKEN_ASSET = Asset("ketenbrug://zaken")
+PARTITIONS = int(os.environ.get("KETENBRUG_PARTITIONS", "4"))
+
+
+@dag(
+    dag_id="ketenbrug_zaken",
+    schedule=timedelta(minutes=5),
+    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Amsterdam"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["ketenbrug", "zaken"],
+    default_args={
+        "retries": 3,
+        "retry_delay": timedelta(seconds=20),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=10),
+    },
+    doc_md=__doc__,
+)
+def ketenbrug_zaken() -> None:
+    @task(pool="esuite", map_index_template="partitie {{ task.op_kwargs['partition'] }}")
+    def deliver_gws4all(partition: int) -> dict[str, object]:
+        """Drain one inbox partition into the e-Suite; returns counts only (no personal data)."""
+        from adapters.esuite.hook import EsuiteHook
+        from sync.runner import run_zaken_partition
+
+        run_id = get_current_context()["run_id"]
+        result = run_zaken_partition(
+            partition, esuite=EsuiteHook().get_config(), run_ref=f"airflow:{run_id}"
+        )
+        return result.as_dict()
+
+    @task(outlets=[ZAKEN_ASSET])
+    def summarize(results: list[dict[str, object]]) -> dict[str, object]:
+        from sync.summary import combine
+
+        return combine(list(results))
+
+    results = deliver_gws4all.expand(partition=list(range(PARTITIONS)))
+    summarize(results)  # type: ignore[arg-type]  # an XComArg resolves to the list at run time
+
+
+ketenbrug_zaken()

@@ -1,0 +1,207 @@
+"""Load and check the code tables that translate backoffice codes into e-Suite codes.
+
+The chain is: backoffice status code (GWS4all, Allegro) → e-Suite statustype (zaaktype +
+volgnummer) → the text the resident sees in MijnLoket. Statuses are identified by code and
+volgnummer, never by text: "In behandeling" occurs twice in the bijstandsaanvraag chain.
+
+Files (semicolon-separated, UTF-8, header row), in one folder:
+
+- ``esuite_statustypen.csv``:
+  zaaktype;volgnummer;statustype_code;omschrijving;mijnloket_tekst;annotatie
+- ``zaaktypen.csv``: bronsysteem;broncode;zaaktype;omschrijving
+- ``statussen.csv``: bronsysteem;broncode;volgnummer;omschrijving
+
+A backoffice status code maps to a volgnummer; the statustype is that volgnummer in the chain
+of the e-Suite zaaktype the zaak's own zaaktype maps to. The validator checks that every
+mapped volgnummer exists in the chain of every e-Suite zaaktype of that bronsysteem.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "DEFAULT_DIR",
+    "MappingError",
+    "MappingTables",
+    "StatusMapping",
+    "Statustype",
+    "ZaaktypeMapping",
+    "load_tables",
+    "validate_tables",
+]
+
+DEFAULT_DIR = Path(__file__).resolve().parent
+
+STATUSTYPEN = "esuite_statustypen.csv"
+ZAAKTYPEN = "zaaktypen.csv"
+STATUSSEN = "statussen.csv"
+
+
+class MappingError(Exception):
+    """A mapping table is malformed; ``findings`` lists every problem with file and line."""
+
+    def __init__(self, findings: list[str]) -> None:
+        super().__init__("; ".join(findings))
+        self.findings = findings
+
+
+@dataclass(frozen=True)
+class Statustype:
+    """An e-Suite statustype: one step of a zaaktype's status chain."""
+
+    zaaktype: str
+    volgnummer: int
+    code: str
+    omschrijving: str
+    mijnloket_tekst: str
+    annotatie: str
+
+
+@dataclass(frozen=True)
+class ZaaktypeMapping:
+    bronsysteem: str
+    broncode: str
+    zaaktype: str
+    omschrijving: str
+
+
+@dataclass(frozen=True)
+class StatusMapping:
+    """A backoffice status code and the volgnummer it means in the e-Suite chain."""
+
+    bronsysteem: str
+    broncode: str
+    volgnummer: int
+    omschrijving: str
+
+
+@dataclass(frozen=True)
+class MappingTables:
+    statustypen: dict[tuple[str, int], Statustype]
+    zaaktypen: dict[tuple[str, str], ZaaktypeMapping]
+    statussen: dict[tuple[str, str], StatusMapping]
+
+    def zaaktype(self, bronsysteem: str, broncode: str) -> ZaaktypeMapping | None:
+        """The e-Suite zaaktype for a backoffice zaaktype code, or None when unmapped."""
+        return self.zaaktypen.get((bronsysteem, broncode))
+
+    def status(self, bronsysteem: str, broncode: str) -> StatusMapping | None:
+        """The mapping of a backoffice status code, or None when unmapped."""
+        return self.statussen.get((bronsysteem, broncode))
+
+    def statustype(self, zaaktype: str, volgnummer: int) -> Statustype | None:
+        return self.statustypen.get((zaaktype, volgnummer))
+
+
+def _rows(path: Path, columns: tuple[str, ...], findings: list[str]) -> Iterator[tuple[int, dict]]:
+    if not path.exists():
+        findings.append(f"{path.name}: bestand ontbreekt")
+        return
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter=";")
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            findings.append(f"{path.name}: kolommen ontbreken: {', '.join(missing)}")
+            return
+        for line, row in enumerate(reader, start=2):
+            if any(not (row.get(c) or "").strip() for c in columns if c != "annotatie"):
+                findings.append(f"{path.name}:{line}: lege verplichte waarde")
+                continue
+            yield line, {k: (v or "").strip() for k, v in row.items() if k}
+
+
+def _int(value: str, where: str, findings: list[str]) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        findings.append(f"{where}: volgnummer {value!r} is geen getal")
+        return None
+
+
+def _load(folder: Path) -> tuple[MappingTables, list[str]]:
+    findings: list[str] = []
+    statustypen: dict[tuple[str, int], Statustype] = {}
+    codes_seen: set[tuple[str, str]] = set()
+    columns = ("zaaktype", "volgnummer", "statustype_code", "omschrijving", "mijnloket_tekst")
+    for line, row in _rows(folder / STATUSTYPEN, (*columns, "annotatie"), findings):
+        where = f"{STATUSTYPEN}:{line}"
+        volgnummer = _int(row["volgnummer"], where, findings)
+        if volgnummer is None:
+            continue
+        slot = (row["zaaktype"], volgnummer)
+        if slot in statustypen:
+            findings.append(f"{where}: volgnummer {volgnummer} dubbel voor {row['zaaktype']}")
+            continue
+        if (row["zaaktype"], row["statustype_code"]) in codes_seen:
+            findings.append(f"{where}: statustype_code {row['statustype_code']} dubbel")
+            continue
+        codes_seen.add((row["zaaktype"], row["statustype_code"]))
+        statustypen[slot] = Statustype(
+            zaaktype=row["zaaktype"],
+            volgnummer=volgnummer,
+            code=row["statustype_code"],
+            omschrijving=row["omschrijving"],
+            mijnloket_tekst=row["mijnloket_tekst"],
+            annotatie=row.get("annotatie", ""),
+        )
+    for zaaktype in {zt for zt, _ in statustypen}:
+        numbers = sorted(nr for zt, nr in statustypen if zt == zaaktype)
+        if numbers != list(range(1, len(numbers) + 1)):
+            findings.append(
+                f"{STATUSTYPEN}: volgnummers van {zaaktype} lopen niet 1..{len(numbers)}: {numbers}"
+            )
+
+    zaaktypen: dict[tuple[str, str], ZaaktypeMapping] = {}
+    known_zaaktypen = {zt for zt, _ in statustypen}
+    cols = ("bronsysteem", "broncode", "zaaktype", "omschrijving")
+    for line, row in _rows(folder / ZAAKTYPEN, cols, findings):
+        where = f"{ZAAKTYPEN}:{line}"
+        key = (row["bronsysteem"], row["broncode"])
+        if key in zaaktypen:
+            findings.append(f"{where}: {row['bronsysteem']} zaaktype {row['broncode']} dubbel")
+            continue
+        if row["zaaktype"] not in known_zaaktypen:
+            findings.append(f"{where}: zaaktype {row['zaaktype']} heeft geen statustypen")
+            continue
+        zaaktypen[key] = ZaaktypeMapping(**{c: row[c] for c in cols})
+
+    statussen: dict[tuple[str, str], StatusMapping] = {}
+    cols = ("bronsysteem", "broncode", "volgnummer", "omschrijving")
+    for line, row in _rows(folder / STATUSSEN, cols, findings):
+        where = f"{STATUSSEN}:{line}"
+        key = (row["bronsysteem"], row["broncode"])
+        if key in statussen:
+            findings.append(f"{where}: {row['bronsysteem']} status {row['broncode']} dubbel")
+            continue
+        volgnummer = _int(row["volgnummer"], where, findings)
+        if volgnummer is None:
+            continue
+        targets = {m.zaaktype for m in zaaktypen.values() if m.bronsysteem == row["bronsysteem"]}
+        missing = sorted(zt for zt in targets if (zt, volgnummer) not in statustypen)
+        if not targets or missing:
+            findings.append(
+                f"{where}: volgnummer {volgnummer} bestaat niet in zaaktype(n) "
+                f"{', '.join(missing) or '(geen zaaktypen voor ' + row['bronsysteem'] + ')'}"
+            )
+            continue
+        statussen[key] = StatusMapping(
+            row["bronsysteem"], row["broncode"], volgnummer, row["omschrijving"]
+        )
+    return MappingTables(statustypen, zaaktypen, statussen), findings
+
+
+def validate_tables(folder: Path = DEFAULT_DIR) -> list[str]:
+    """Every problem in the tables under ``folder``; an empty list means they are sound."""
+    return _load(folder)[1]
+
+
+def load_tables(folder: Path | None = None) -> MappingTables:
+    """Load the tables, refusing (MappingError) when any finding exists: never half a table."""
+    tables, findings = _load(folder or DEFAULT_DIR)
+    if findings:
+        raise MappingError(findings)
+    return tables

@@ -1,0 +1,387 @@
+"""The batch loop: plan, record intent, write, record outcome; converge after any crash.
+
+One batch runs in three steps:
+
+1. **Intent** (one transaction): each record is planned into operations; every operation that
+   still has to be written gets a ledger row in state ``in_flight``. Records that cannot be
+   understood or mapped become dead letters here, and the batch goes on.
+2. **Write** (no transaction held): each in-flight operation is applied to its target, with
+   transient faults retried (tenacity). An operation found ``in_flight`` from an earlier,
+   crashed run is first checked against the target (:meth:`Target.is_applied`) and only
+   written when its effect is not there.
+3. **Outcome** (one transaction): ledger states, dead letters, the source's acknowledgement
+   and the cursor are committed together. Only then does the source hear ``after_commit``.
+
+A crash between 2 and 3 leaves in-flight rows, which the rerun checks before writing: no
+record lost, no write twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from adapters.base import Operation, RecordError, SourceBatch, SourceRecord, Target
+from adapters.errors import (
+    AlreadyExistsError,
+    AmbiguousWriteError,
+    PermanentError,
+    TransientError,
+)
+from mappings import MappingTables
+from stuf.privacy import mask_text
+from sync.deadletters import record_dead_letter
+from sync.failpoints import crash_point
+from sync.identity import IdentityMap
+from sync.store.db import Store
+from sync.store.models import Cursor, DeadLetter, LedgerEntry, LedgerState
+
+__all__ = [
+    "BatchOutcome",
+    "Engine",
+    "Flow",
+    "PlanContext",
+    "RetryPolicy",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a transient fault is retried inside a batch."""
+
+    attempts: int = 5
+    wait_base_s: float = 0.1
+    wait_max_s: float = 5.0
+
+    def retrying(self) -> Retrying:
+        return Retrying(
+            retry=retry_if_exception_type(TransientError),
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_exponential(multiplier=self.wait_base_s, max=self.wait_max_s),
+            reraise=True,
+        )
+
+
+@dataclass
+class PlanContext:
+    """What a flow may consult while planning: the identity map and the code tables."""
+
+    identity: IdentityMap
+    mappings: MappingTables
+
+
+class Flow(Protocol):
+    """Turns source records into target operations; pure apart from the identity map."""
+
+    name: str
+
+    def plan(self, record: SourceRecord, context: PlanContext) -> Sequence[Operation]: ...
+
+
+@dataclass
+class BatchOutcome:
+    """What happened to one batch, per record and in total."""
+
+    read: int = 0
+    delivered: int = 0
+    in_step: int = 0
+    dead_lettered: int = 0
+    dead_reasons: dict[str, int] = field(default_factory=dict)
+    record_states: dict[str, str] = field(default_factory=dict)
+
+    def add(self, other: BatchOutcome) -> None:
+        self.read += other.read
+        self.delivered += other.delivered
+        self.in_step += other.in_step
+        self.dead_lettered += other.dead_lettered
+        for reason, count in other.dead_reasons.items():
+            self.dead_reasons[reason] = self.dead_reasons.get(reason, 0) + count
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "read": self.read,
+            "delivered": self.delivered,
+            "in_step": self.in_step,
+            "dead_lettered": self.dead_lettered,
+            "dead_reasons": dict(self.dead_reasons),
+        }
+
+
+@dataclass
+class _Planned:
+    record: SourceRecord
+    operation: Operation
+    ledger_id: int
+    needs_check: bool
+    attempts: int
+
+
+# Commit hook: gets the open outcome transaction, to acknowledge the source in it.
+CommitHook = Callable[[Session, BatchOutcome], None]
+
+
+class Engine:
+    """Runs batches of one flow against its targets, keeping the ledger and dead letters."""
+
+    def __init__(
+        self,
+        store: Store,
+        flow: Flow,
+        targets: Mapping[str, Target],
+        mappings: MappingTables,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.store = store
+        self.flow = flow
+        self.targets = targets
+        self.mappings = mappings
+        self.retry = retry or RetryPolicy()
+
+    # -- step 1 -------------------------------------------------------------------------------
+    def _dead(
+        self,
+        session: Session,
+        outcome: BatchOutcome,
+        *,
+        source_system: str,
+        key: str,
+        payload_ref: str,
+        error: PermanentError,
+        attempts: int = 1,
+    ) -> None:
+        record_dead_letter(
+            session,
+            flow=self.flow.name,
+            source_system=source_system,
+            source_key=key,
+            reason=error.reason,
+            message=str(error),
+            payload_ref=payload_ref,
+            attempts=attempts,
+        )
+        outcome.dead_lettered += 1
+        outcome.dead_reasons[error.reason] = outcome.dead_reasons.get(error.reason, 0) + 1
+        outcome.record_states[key] = "dead"
+        log.warning(
+            "dead letter flow=%s key=%s reason=%s: %s",
+            self.flow.name,
+            key,
+            error.reason,
+            mask_text(str(error)),
+        )
+
+    def _newest_delivered(self, session: Session, target: str, ordering_key: str) -> str | None:
+        return session.scalar(
+            select(func.max(LedgerEntry.ordering_value)).where(
+                LedgerEntry.target_system == target,
+                LedgerEntry.ordering_key == ordering_key,
+                LedgerEntry.state.in_([LedgerState.DELIVERED, LedgerState.IN_FLIGHT]),
+            )
+        )
+
+    def _intent(
+        self, session: Session, records: Sequence[SourceRecord | RecordError], out: BatchOutcome
+    ) -> list[_Planned]:
+        context = PlanContext(identity=IdentityMap(session), mappings=self.mappings)
+        planned: list[_Planned] = []
+        newest: dict[tuple[str, str], str | None] = {}
+        good = [r for r in records if isinstance(r, SourceRecord)]
+        # Changes of one object in the order they happened; others keep arrival order.
+        good.sort(key=lambda r: (r.ordering_key or "", r.ordering_value or ""))
+        for bad in (r for r in records if isinstance(r, RecordError)):
+            out.read += 1
+            self._dead(
+                session,
+                out,
+                source_system=bad.source_system,
+                key=bad.key,
+                payload_ref=bad.payload_ref,
+                error=bad.error,
+            )
+        for record in good:
+            out.read += 1
+            try:
+                operations = self.flow.plan(record, context)
+            except PermanentError as error:
+                self._dead(
+                    session,
+                    out,
+                    source_system=record.source_system,
+                    key=record.key,
+                    payload_ref=record.payload_ref,
+                    error=error,
+                )
+                continue
+            state = "in_step"
+            for operation in operations:
+                item = self._intend(session, record, operation, newest)
+                if item is None:
+                    continue
+                if not isinstance(item, _Planned):  # already a dead letter: resend revives it
+                    state = "dead"
+                    continue
+                planned.append(item)
+                state = "pending" if state != "dead" else state
+            out.record_states[record.key] = state
+            if state == "in_step":
+                out.in_step += 1
+        return planned
+
+    def _intend(
+        self,
+        session: Session,
+        record: SourceRecord,
+        operation: Operation,
+        newest: dict[tuple[str, str], str | None],
+    ) -> _Planned | str | None:
+        """Ledger row for one operation; None when nothing is to be written."""
+        entry = session.scalar(
+            select(LedgerEntry).where(
+                LedgerEntry.flow == self.flow.name,
+                LedgerEntry.source_system == record.source_system,
+                LedgerEntry.source_key == operation.ledger_key,
+                LedgerEntry.target_system == operation.target_system,
+            )
+        )
+        digest = operation.content_hash
+        if entry is not None:
+            if entry.state == LedgerState.DEAD:
+                return "dead"
+            if entry.state == LedgerState.SUPERSEDED or (
+                entry.state == LedgerState.DELIVERED and entry.content_hash == digest
+            ):
+                return None
+        if operation.ordering_key and operation.ordering_value:
+            slot = (operation.target_system, operation.ordering_key)
+            if slot not in newest:
+                newest[slot] = self._newest_delivered(session, *slot)
+            current = newest[slot]
+            if entry is None and current is not None and operation.ordering_value < current:
+                entry = self._new_entry(record, operation, digest)
+                entry.state = LedgerState.SUPERSEDED
+                session.add(entry)
+                return None
+            if current is None or operation.ordering_value > current:
+                newest[slot] = operation.ordering_value
+        needs_check = entry is not None and entry.state == LedgerState.IN_FLIGHT
+        if entry is None:
+            entry = self._new_entry(record, operation, digest)
+            session.add(entry)
+        entry.state = LedgerState.IN_FLIGHT
+        entry.content_hash = digest
+        entry.attempts += 1
+        session.flush()
+        return _Planned(record, operation, entry.id, needs_check, entry.attempts)
+
+    def _new_entry(self, record: SourceRecord, operation: Operation, digest: str) -> LedgerEntry:
+        return LedgerEntry(
+            flow=self.flow.name,
+            source_system=record.source_system,
+            source_key=operation.ledger_key,
+            target_system=operation.target_system,
+            target_key=operation.target_key,
+            operation=operation.name,
+            content_hash=digest,
+            ordering_key=operation.ordering_key,
+            ordering_value=operation.ordering_value,
+            attempts=0,
+        )
+
+    # -- step 2 -------------------------------------------------------------------------------
+    def _write(self, item: _Planned) -> tuple[str, PermanentError | None]:
+        """Apply one operation; check the target first whenever an earlier try may have landed."""
+        target = self.targets[item.operation.target_system]
+        must_check = item.needs_check
+
+        def attempt() -> None:
+            nonlocal must_check
+            if must_check:
+                if target.is_applied(item.operation):
+                    return
+                must_check = False
+            crash_point("before_target_write")
+            try:
+                target.apply(item.operation)
+            except AmbiguousWriteError:
+                must_check = True
+                raise
+
+        try:
+            self.retry.retrying()(attempt)
+        except AlreadyExistsError:
+            pass
+        except PermanentError as error:
+            return LedgerState.DEAD, error
+        crash_point("after_target_write")
+        return LedgerState.DELIVERED, None
+
+    # -- the whole batch ----------------------------------------------------------------------
+    def run_batch(
+        self, batch: SourceBatch, *, cursor_source: str | None = None, on_commit: CommitHook
+    ) -> BatchOutcome:
+        """Process one batch through the three steps; see the module docstring."""
+        out = BatchOutcome()
+        with self.store.session() as session:
+            planned = self._intent(session, batch.records, out)
+        crash_point("after_intent")
+        results = [(item, *self._write(item)) for item in planned]
+        with self.store.session() as session:
+            for item, state, error in results:
+                entry = session.get(LedgerEntry, item.ledger_id)
+                assert entry is not None
+                entry.state = state
+                key = item.record.key
+                if error is not None:
+                    entry.last_error = mask_text(str(error))
+                    self._dead(
+                        session,
+                        out,
+                        source_system=item.record.source_system,
+                        key=item.operation.ledger_key,
+                        payload_ref=item.record.payload_ref,
+                        error=error,
+                        attempts=item.attempts,
+                    )
+                    out.record_states[key] = "dead"
+                elif out.record_states.get(key) == "pending":
+                    out.record_states[key] = "delivered"
+            for key, state in out.record_states.items():
+                if state == "delivered":
+                    out.delivered += 1
+                elif state == "pending":  # every write of it failed for good
+                    out.record_states[key] = "dead"
+            if cursor_source is not None and batch.cursor_after is not None:
+                self._advance_cursor(session, cursor_source, batch.cursor_after)
+            on_commit(session, out)
+        return out
+
+    def _advance_cursor(self, session: Session, source_system: str, value: str) -> None:
+        cursor = session.get(Cursor, (self.flow.name, source_system))
+        if cursor is None:
+            session.add(Cursor(flow=self.flow.name, source_system=source_system, value=value))
+        else:
+            cursor.value = value
+
+    def read_cursor(self, source_system: str) -> str | None:
+        with self.store.session() as session:
+            cursor = session.get(Cursor, (self.flow.name, source_system))
+            return cursor.value if cursor else None
+
+    def open_dead_letters(self) -> int:
+        with self.store.session() as session:
+            return (
+                session.scalar(
+                    select(func.count(DeadLetter.id)).where(
+                        DeadLetter.flow == self.flow.name, DeadLetter.state == "open"
+                    )
+                )
+                or 0
+            )

@@ -1,0 +1,1 @@
+"""Flow definitions: how records of one kind become writes to the targets."""

@@ -1,0 +1,320 @@
+"""The durable StUF inbox: GWS4all pushes ZDS 1.1 messages here, as to a zaak/document component.
+
+Every message is committed to the state store *before* the answer goes back, so an answer
+Bv03 means "Ketenbrug has it". A message that cannot be understood is stored too (state
+``dead``, with a dead letter giving the reason) and answered with a Fo fault. Exact duplicate
+pushes (same bytes) are stored once and answered Bv03 again.
+
+The zaken flow drains the inbox through :class:`InboxSource`, which claims work in batches per
+partition (a stable hash of the zaak), so the statuses of one zaak are always handled by one
+task, in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from adapters.base import RecordError, SourceBatch, SourceRecord
+from adapters.errors import InvalidMessageError
+from adapters.gws4all import inbound
+from stuf import (
+    Bevestiging,
+    DocumentIdentificatieAntwoord,
+    Fout,
+    Stuurgegevens,
+    Systeem,
+    ZaakIdentificatieAntwoord,
+    ZdsVersion,
+    build_fault,
+    build_message,
+    new_stuurgegevens,
+)
+from stuf.privacy import mask_text
+from sync.deadletters import record_dead_letter
+from sync.identity import IdentityMap
+from sync.store.db import Store
+from sync.store.models import (
+    BatchState,
+    InboxMessage,
+    InboxState,
+    Numbering,
+    WorkBatch,
+    utcnow,
+)
+
+__all__ = ["KETENBRUG_SYSTEEM", "Inbox", "InboxAnswer", "InboxSource", "partition_hash"]
+
+log = logging.getLogger(__name__)
+
+KETENBRUG_SYSTEEM = Systeem(organisatie="1900", applicatie="CDR")
+ZAAK_NUMBER_PREFIX = "1900KB"
+DOCUMENT_NUMBER_PREFIX = "1900KBD"
+
+
+def partition_hash(key: str | None) -> int:
+    """Stable, non-negative 31-bit hash: ``partition_hash(key) % n`` picks the partition."""
+    return zlib.crc32((key or "").encode("utf-8")) & 0x7FFFFFFF
+
+
+@dataclass(frozen=True)
+class InboxAnswer:
+    """HTTP status and SOAP body to send back to the pusher."""
+
+    status: int
+    body: bytes
+    message_id: int | None = None
+
+
+class Inbox:
+    """Receives pushed StUF messages for one source system and stores them durably."""
+
+    def __init__(self, store: Store, *, source_system: str = inbound.SYSTEM) -> None:
+        self.store = store
+        self.source_system = source_system
+
+    def receive(self, body: bytes, soap_action: str | None) -> InboxAnswer:
+        digest = hashlib.sha256(body).hexdigest()
+        try:
+            decoded = inbound.decode(body, soap_action=soap_action, payload_ref="inbox:new")
+        except InvalidMessageError as error:
+            message_id = self._store_dead(body, digest, soap_action, error)
+            fout = Fout(
+                berichtcode="Fo01",
+                code="StUF055",
+                plek="server",
+                omschrijving=mask_text(str(error))[:200],
+            )
+            log.warning("inbox refused message %s: %s", message_id, mask_text(str(error)))
+            return InboxAnswer(500, build_fault(fout, ZdsVersion.V1_1), message_id)
+        sender = decoded.sender
+        if decoded.function in ("genereerZaakIdentificatie", "genereerDocumentIdentificatie"):
+            return self._generate(decoded.function, sender, decoded.referentienummer)
+        message_id = self._store(body, digest, soap_action, decoded)
+        answer = Bevestiging(
+            berichtcode="Bv03", stuurgegevens=self._answer_stuurgegevens("Bv03", sender, decoded)
+        )
+        return InboxAnswer(200, build_message(answer, ZdsVersion.V1_1), message_id)
+
+    # -- storing --------------------------------------------------------------------------
+    def _store(
+        self, body: bytes, digest: str, soap_action: str | None, decoded: inbound.DecodedMessage
+    ) -> int:
+        row = InboxMessage(
+            source_system=self.source_system,
+            soap_action=soap_action,
+            function=decoded.function,
+            referentienummer=(decoded.referentienummer or "")[:250] or None,
+            ordering_key=decoded.zaak_identificatie,
+            partition=partition_hash(decoded.zaak_identificatie),
+            content_hash=digest,
+            body=body,
+        )
+        return self._insert_once(row)
+
+    def _store_dead(
+        self, body: bytes, digest: str, soap_action: str | None, error: InvalidMessageError
+    ) -> int:
+        row = InboxMessage(
+            source_system=self.source_system,
+            soap_action=soap_action,
+            function=None,
+            content_hash=digest,
+            body=body,
+            state=InboxState.DEAD,
+        )
+        message_id = self._insert_once(row)
+        with self.store.session() as session:
+            record_dead_letter(
+                session,
+                flow="zaken",
+                source_system=self.source_system,
+                source_key=f"inbox:{message_id}",
+                reason=error.reason,
+                message=str(error),
+                payload_ref=f"inbox:{message_id}",
+            )
+        return message_id
+
+    def _insert_once(self, row: InboxMessage) -> int:
+        """Insert, or return the id of the identical message stored before."""
+        try:
+            with self.store.session() as session:
+                session.add(row)
+                session.flush()
+                return row.id
+        except IntegrityError:
+            with self.store.session() as session:
+                existing = session.scalar(
+                    select(InboxMessage.id).where(
+                        InboxMessage.source_system == row.source_system,
+                        InboxMessage.content_hash == row.content_hash,
+                    )
+                )
+            if existing is None:
+                raise
+            return existing
+
+    # -- answers ------------------------------------------------------------------------
+    @staticmethod
+    def _answer_stuurgegevens(
+        berichtcode: str, sender: Systeem | None, decoded: inbound.DecodedMessage
+    ) -> Stuurgegevens:
+        return new_stuurgegevens(
+            berichtcode,
+            KETENBRUG_SYSTEEM,
+            sender or Systeem(organisatie="1900", applicatie="GWS4all"),
+            cross_refnummer=decoded.referentienummer,
+        )
+
+    def _generate(
+        self, function: str, sender: Systeem | None, referentie: str | None
+    ) -> InboxAnswer:
+        is_zaak = function == "genereerZaakIdentificatie"
+        name, prefix = (
+            ("zaak", ZAAK_NUMBER_PREFIX) if is_zaak else ("document", DOCUMENT_NUMBER_PREFIX)
+        )
+        with self.store.session() as session:
+            number = next_number(session, name)
+            identificatie = f"{prefix}{number:010d}"
+            IdentityMap(session).register(name, "ketenbrug", identificatie)
+        stuurgegevens = new_stuurgegevens(
+            "Du02",
+            KETENBRUG_SYSTEEM,
+            sender or Systeem(organisatie="1900", applicatie="GWS4all"),
+            functie=function,
+            cross_refnummer=referentie,
+        )
+        answer: ZaakIdentificatieAntwoord | DocumentIdentificatieAntwoord
+        if is_zaak:
+            answer = ZaakIdentificatieAntwoord(stuurgegevens, identificatie=identificatie)
+        else:
+            answer = DocumentIdentificatieAntwoord(stuurgegevens, identificatie=identificatie)
+        return InboxAnswer(200, build_message(answer, ZdsVersion.V1_1))
+
+
+def next_number(session: Session, name: str) -> int:
+    """Next value of a named counter, under a row lock so two senders never get one number."""
+    row = session.scalar(select(Numbering).where(Numbering.name == name).with_for_update())
+    if row is None:
+        row = Numbering(name=name, last_value=0)
+        session.add(row)
+    row.last_value += 1
+    session.flush()
+    return row.last_value
+
+
+class InboxSource:
+    """The inbox as a source for one flow: claims batches of one partition, oldest first."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        flow: str,
+        functions: Iterable[str],
+        partition: int,
+        partitions: int,
+        source_system: str = inbound.SYSTEM,
+    ) -> None:
+        self.store = store
+        self.flow = flow
+        self.functions = tuple(functions)
+        self.partition = partition
+        self.partitions = partitions
+        self.system = source_system
+
+    def claim(self, limit: int) -> int | None:
+        """The open batch of this partition (left by a crashed run), else a new one, else None."""
+        with self.store.session() as session:
+            open_batch = session.scalar(
+                select(WorkBatch.id)
+                .where(
+                    WorkBatch.flow == self.flow,
+                    WorkBatch.source_system == self.system,
+                    WorkBatch.partition == self.partition,
+                    WorkBatch.state == BatchState.OPEN,
+                )
+                .order_by(WorkBatch.id)
+                .limit(1)
+            )
+            if open_batch is not None:
+                return open_batch
+            ids = list(
+                session.scalars(
+                    select(InboxMessage.id)
+                    .where(
+                        InboxMessage.source_system == self.system,
+                        InboxMessage.state == InboxState.RECEIVED,
+                        InboxMessage.batch_id.is_(None),
+                        InboxMessage.function.in_(self.functions),
+                        InboxMessage.partition % self.partitions == self.partition,
+                    )
+                    .order_by(InboxMessage.id)
+                    .limit(limit)
+                )
+            )
+            if not ids:
+                return None
+            batch = WorkBatch(
+                flow=self.flow,
+                source_system=self.system,
+                partition=self.partition,
+                size=len(ids),
+                cursor_after=str(ids[-1]),
+            )
+            session.add(batch)
+            session.flush()
+            # Only messages still unclaimed: a concurrent claimer cannot take them twice.
+            session.execute(
+                update(InboxMessage)
+                .where(InboxMessage.id.in_(ids), InboxMessage.batch_id.is_(None))
+                .values(batch_id=batch.id)
+            )
+            return batch.id
+
+    def load(self, batch_id: int) -> SourceBatch:
+        """Decode the messages of a claimed batch into records (or record errors)."""
+        records: list[SourceRecord | RecordError] = []
+        with self.store.session() as session:
+            rows = session.execute(
+                select(InboxMessage.id, InboxMessage.body, InboxMessage.soap_action)
+                .where(InboxMessage.batch_id == batch_id, InboxMessage.state == InboxState.RECEIVED)
+                .order_by(InboxMessage.id)
+            ).all()
+        for message_id, body, soap_action in rows:
+            ref = f"inbox:{message_id}"
+            try:
+                decoded = inbound.decode(body or b"", soap_action=soap_action, payload_ref=ref)
+            except InvalidMessageError as error:
+                records.append(RecordError(self.system, ref, ref, error))
+                continue
+            records.extend(decoded.records)
+        return SourceBatch(records=records, ref=f"batch:{batch_id}", context={"batch_id": batch_id})
+
+    def acknowledge(self, session: Session, batch_id: int, dead_refs: set[str]) -> None:
+        """Inside the engine's outcome transaction: mark messages handled, close the batch."""
+        now = utcnow()
+        session.execute(
+            update(InboxMessage)
+            .where(InboxMessage.batch_id == batch_id, InboxMessage.state == InboxState.RECEIVED)
+            .values(state=InboxState.PROCESSED, processed_at=now)
+        )
+        if dead_refs:
+            ids = [int(ref.removeprefix("inbox:")) for ref in dead_refs]
+            session.execute(
+                update(InboxMessage)
+                .where(InboxMessage.id.in_(ids))
+                .values(state=InboxState.DEAD, processed_at=now)
+            )
+        batch = session.get(WorkBatch, batch_id)
+        if batch is not None:
+            batch.state = BatchState.COMMITTED
+            batch.committed_at = now

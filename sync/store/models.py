@@ -1,0 +1,244 @@
+"""Tables of the state store.
+
+The ledger keeps keys and hashes, never content; payloads live in the inbox (purged after
+delivery) and are referenced by ``payload_ref`` strings such as ``inbox:42``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "BatchState",
+    "Cursor",
+    "DeadLetter",
+    "DeadLetterState",
+    "IdentityLink",
+    "InboxMessage",
+    "InboxState",
+    "LedgerEntry",
+    "LedgerState",
+    "Numbering",
+    "SyncRun",
+    "WorkBatch",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC; every timestamp in the store is UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a stable naming convention, so Alembic diffs stay quiet."""
+
+
+Timestamp = DateTime(timezone=True)
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class LedgerState(enum.StrEnum):
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    DELIVERED = "delivered"
+    SUPERSEDED = "superseded"
+    DEAD = "dead"
+
+
+class DeadLetterState(enum.StrEnum):
+    OPEN = "open"
+    RESENT = "resent"
+    SKIPPED = "skipped"
+
+
+class InboxState(enum.StrEnum):
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    DEAD = "dead"
+
+
+class BatchState(enum.StrEnum):
+    OPEN = "open"
+    COMMITTED = "committed"
+
+
+class SyncRun(Base):
+    """One run of one flow (for instance one Airflow task instance), with its counts."""
+
+    __tablename__ = "sync_run"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    flow: Mapped[str] = mapped_column(String(64))
+    source_system: Mapped[str] = mapped_column(String(64))
+    run_ref: Mapped[str | None] = mapped_column(String(250))
+    state: Mapped[str] = mapped_column(String(16), default="running")
+    started_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    records_read: Mapped[int] = mapped_column(Integer, default=0)
+    delivered: Mapped[int] = mapped_column(Integer, default=0)
+    in_step: Mapped[int] = mapped_column(Integer, default=0)
+    dead_lettered: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Cursor(Base):
+    """Watermark of one source for one flow; advanced only after its batch committed."""
+
+    __tablename__ = "cursor"
+
+    flow: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str | None] = mapped_column(String(250))
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+
+class WorkBatch(Base):
+    """A claimed unit of work: what a task instance processes; Airflow passes only its id."""
+
+    __tablename__ = "work_batch"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    flow: Mapped[str] = mapped_column(String(64))
+    source_system: Mapped[str] = mapped_column(String(64))
+    partition: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(16), default=BatchState.OPEN)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    cursor_after: Mapped[str | None] = mapped_column(String(250))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    committed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    __table_args__ = (Index("ix_work_batch_open", "flow", "source_system", "partition", "state"),)
+
+
+class InboxMessage(Base):
+    """A message pushed to Ketenbrug (GWS4all StUF), stored before it is acknowledged."""
+
+    __tablename__ = "inbox_message"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source_system: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    soap_action: Mapped[str | None] = mapped_column(String(250))
+    function: Mapped[str | None] = mapped_column(String(64))
+    referentienummer: Mapped[str | None] = mapped_column(String(250))
+    ordering_key: Mapped[str | None] = mapped_column(String(250))
+    partition: Mapped[int] = mapped_column(Integer, default=0)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16), default=InboxState.RECEIVED)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("work_batch.id"))
+    processed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    __table_args__ = (
+        UniqueConstraint("source_system", "content_hash", name="uq_inbox_content"),
+        Index("ix_inbox_pending", "source_system", "partition", "batch_id", "state"),
+    )
+
+
+class LedgerEntry(Base):
+    """Intent and outcome of one write of one source record to one target."""
+
+    __tablename__ = "ledger_entry"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    flow: Mapped[str] = mapped_column(String(64))
+    source_system: Mapped[str] = mapped_column(String(64))
+    source_key: Mapped[str] = mapped_column(String(250))
+    target_system: Mapped[str] = mapped_column(String(64))
+    target_key: Mapped[str | None] = mapped_column(String(250))
+    operation: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    ordering_key: Mapped[str | None] = mapped_column(String(250))
+    ordering_value: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default=LedgerState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "flow", "source_system", "source_key", "target_system", name="uq_ledger_record"
+        ),
+        Index("ix_ledger_ordering", "target_system", "ordering_key", "state"),
+    )
+
+
+class IdentityLink(Base):
+    """One object (zaak, document, person) under one system's key, grouped by ``canonical_id``."""
+
+    __tablename__ = "identity_link"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    canonical_id: Mapped[str] = mapped_column(String(36), index=True)
+    system: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(250))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("entity_type", "system", "key", name="uq_identity_key"),
+        UniqueConstraint("entity_type", "canonical_id", "system", name="uq_identity_system"),
+    )
+
+
+class DeadLetter(Base):
+    """A record a flow could not deliver, with the reason beheer needs to repair it."""
+
+    __tablename__ = "dead_letter"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    flow: Mapped[str] = mapped_column(String(64))
+    source_system: Mapped[str] = mapped_column(String(64))
+    source_key: Mapped[str] = mapped_column(String(250))
+    reason: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    payload_ref: Mapped[str | None] = mapped_column(String(250))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(16), default=DeadLetterState.OPEN)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    __table_args__ = (Index("ix_dead_letter_open", "flow", "state"),)
+
+
+class Numbering(Base):
+    """Ketenbrug's own identificatie numbering (genereerZaakIdentificatie), one row per kind."""
+
+    __tablename__ = "numbering"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AuditEntry(Base):
+    """Who did what, when: every resend, skip and mapping change."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(250))
+    detail: Mapped[str | None] = mapped_column(Text)
