@@ -1,0 +1,146 @@
+"""Benchmark the StUF codec against the floor (raw lxml parse) and against zeep.
+
+Run on demand (not a test): ``.venv/bin/python bench/stuf_codec.py``. One process, one run;
+compare the printed ratios, not absolute numbers (this kind of machine varies 15-25% per run).
+
+Targets: parse-to-objects >= 40% of raw ``lxml.etree.fromstring`` and >= 5x zeep deserialising
+the same message with the official ZDS 1.2 WSDL.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from lxml import etree
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import stuf
+from stuf import (
+    CreeerZaak,
+    Document,
+    Systeem,
+    VoegZaakdocumentToe,
+    Zaak,
+    ZdsVersion,
+    build_message,
+    new_stuurgegevens,
+    parse_message,
+)
+
+REFERENCE = Path("/work/shared/reference/stuf")
+ZDS = "http://www.stufstandaarden.nl/koppelvlak/zds0120"
+
+
+def rate(func: Callable[[], object], seconds: float = 1.0) -> float:
+    """Calls per second of ``func``, best of three slices."""
+    func()
+    best = 0.0
+    for _ in range(3):
+        count, start = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - start) < seconds / 3:
+            func()
+            count += 1
+        best = max(best, count / elapsed)
+    return best
+
+
+def messages() -> dict[str, tuple[stuf.Message, bytes]]:
+    sg = new_stuurgegevens("Lk01", Systeem("1900", "GWS4all"), Systeem("1900", "CDR"), "ZAK")
+    zaak = Zaak(
+        "1900-2024-000123",
+        "B1026",
+        "Aanvraag minima",
+        "Aanvraag minimaregelingen",
+        startdatum=date(2024, 1, 2),
+        registratiedatum=date(2024, 1, 2),
+        initiator_bsn="111222333",
+    )
+    doc = Document(
+        "DOC-2024-000001",
+        "Beschikking",
+        "1900-2024-000123",
+        "Beschikking",
+        "beschikking.pdf",
+        "pdf",
+        date(2024, 1, 3),
+        vertrouwelijkheid="VERTROUWELIJK",
+        auteur="Gemeente",
+        inhoud=os.urandom(110_000),
+        content_type="application/pdf",
+    )
+    small = CreeerZaak(sg, zaak)
+    big = VoegZaakdocumentToe(replace(sg, entiteittype="EDC"), doc)
+    return {
+        "zakLk01 (creeerZaak)": (small, build_message(small, ZdsVersion.V1_2)),
+        "edcLk01 (voegZaakdocumentToe)": (big, build_message(big, ZdsVersion.V1_2)),
+    }
+
+
+def zeep_parsers() -> dict[str, Callable[[bytes], object]] | None:
+    """zeep element parsers from the official (flattened) ZDS 1.2 WSDL, or None if unavailable."""
+    try:
+        import zeep
+    except ImportError:
+        return None
+    out = Path(tempfile.mkdtemp(prefix="zds12-"))
+    subprocess.run(
+        [
+            sys.executable,
+            str(REFERENCE / "tools" / "flatten_stuf_imports.py"),
+            str(REFERENCE / "Zaak-_Documentservices_1_2"),
+            str(out / "zds"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    wsdl = out / "zds" / "zds0120" / "berichten" / "zds0120_ontvangAsynchroon_mutatie_zs-dms.wsdl"
+    settings = zeep.Settings(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    started = time.perf_counter()
+    client = zeep.Client(str(wsdl), settings=settings)
+    print(f"zeep WSDL load: {time.perf_counter() - started:.1f} s")
+    types = client.wsdl.types
+    result = {}
+    for label, local in (
+        ("zakLk01 (creeerZaak)", "creeerZaak_ZakLk01"),
+        ("edcLk01 (voegZaakdocumentToe)", "voegZaakdocumentToe_EdcLk01"),
+    ):
+        element = client.get_element(f"{{{ZDS}}}{local}")
+
+        def parse(data: bytes, element: object = element) -> object:
+            body = etree.fromstring(data)[0][0]
+            return element.parse(body, types)  # type: ignore[attr-defined]
+
+        result[label] = parse
+    return result
+
+
+def main() -> None:
+    samples = messages()
+    zeep = zeep_parsers()
+    print(
+        f"{'message':32} {'size':>8} {'lxml parse/s':>13} {'codec parse/s':>14} "
+        f"{'% of lxml':>9} {'zeep/s':>9} {'x zeep':>7} {'build/s':>9}"
+    )
+    for label, (message, data) in samples.items():
+        raw = rate(lambda data=data: etree.fromstring(data))
+        parsed = rate(lambda data=data: parse_message(data))
+        built = rate(lambda message=message: build_message(message, ZdsVersion.V1_2))
+        zeep_rate = rate(lambda data=data, label=label: zeep[label](data)) if zeep else 0.0
+        times_zeep = f"{parsed / zeep_rate:7.1f}" if zeep_rate else "    n/a"
+        print(
+            f"{label:32} {len(data):>8} {raw:>13.0f} {parsed:>14.0f} {parsed / raw:>9.0%} "
+            f"{zeep_rate:>9.0f} {times_zeep} {built:>9.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""SOAP 1.1/1.2 envelopes and faults around a StUF message."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from stuf.errors import StufError
+from stuf.model import SoapVersion
+from stuf.operations import q
+from stuf.xml import NS, SOAP11, SOAP12
+
+__all__ = ["envelope", "fault_envelope", "serialize", "unwrap"]
+
+_SOAP = {SoapVersion.V1_1: SOAP11, SoapVersion.V1_2: SOAP12}
+
+
+def envelope(soap: SoapVersion) -> tuple[etree._Element, etree._Element]:
+    """A new envelope (declaring the StUF prefixes once) and its Body."""
+    ns = _SOAP[soap]
+    env = etree.Element(q(ns, "Envelope"), nsmap={"soapenv": ns, **NS})
+    return env, etree.SubElement(env, q(ns, "Body"))
+
+
+def fault_envelope(
+    soap: SoapVersion, reason: str, *, client: bool
+) -> tuple[etree._Element, etree._Element]:
+    """A Fault envelope; returns the envelope and the fault's detail element."""
+    env, body = envelope(soap)
+    ns = _SOAP[soap]
+    fault = etree.SubElement(body, q(ns, "Fault"))
+    if soap is SoapVersion.V1_1:
+        etree.SubElement(fault, "faultcode").text = f"soapenv:{'Client' if client else 'Server'}"
+        etree.SubElement(fault, "faultstring").text = reason
+        return env, etree.SubElement(fault, "detail")
+    code = etree.SubElement(fault, q(ns, "Code"))
+    etree.SubElement(code, q(ns, "Value")).text = f"soapenv:{'Sender' if client else 'Receiver'}"
+    text = etree.SubElement(etree.SubElement(fault, q(ns, "Reason")), q(ns, "Text"))
+    text.set("{http://www.w3.org/XML/1998/namespace}lang", "nl")
+    text.text = reason
+    return env, etree.SubElement(fault, q(ns, "Detail"))
+
+
+def serialize(env: etree._Element) -> bytes:
+    """UTF-8 bytes with an XML declaration."""
+    return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+
+
+def unwrap(root: etree._Element) -> tuple[etree._Element, SoapVersion | None]:
+    """The StUF message inside a SOAP envelope (or ``root`` itself when it is bare).
+
+    A SOAP Fault is returned as the Fault element; the caller looks for a ``Fo0x`` in it.
+    """
+    tag = root.tag
+    if not isinstance(tag, str):
+        raise StufError("document has no element root", plek="/")
+    for ns, version in ((SOAP11, SoapVersion.V1_1), (SOAP12, SoapVersion.V1_2)):
+        if tag == q(ns, "Envelope"):
+            body = root.find(q(ns, "Body"))
+            if body is None:
+                raise StufError("SOAP envelope without Body", plek="/Envelope")
+            children = [child for child in body if isinstance(child.tag, str)]
+            if len(children) != 1:
+                raise StufError(
+                    f"SOAP Body holds {len(children)} elements, expected 1", plek="/Envelope/Body"
+                )
+            return children[0], version
+    if tag.endswith("}Envelope"):
+        raise StufError("unknown SOAP envelope namespace", plek="/Envelope")
+    return root, None
