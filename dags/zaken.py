@@ -32,6 +32,14 @@ PARTITIONS = int(os.environ.get("KETENBRUG_PARTITIONS", "4"))
     doc_md=__doc__,
 )
 def ketenbrug_zaken() -> None:
+    @task(pool="esuite")
+    def resend_requested() -> dict[str, object]:
+        """Deliver the dead letters beheer asked to resend, before new work."""
+        from adapters.esuite.hook import EsuiteHook
+        from sync.runner import run_zaken_resends
+
+        return run_zaken_resends(esuite=EsuiteHook().get_config())
+
     @task(pool="esuite", map_index_template="partitie {{ task.op_kwargs['partition'] }}")
     def deliver_gws4all(partition: int) -> dict[str, object]:
         """Drain one inbox partition into the e-Suite; returns counts only (no personal data)."""
@@ -51,6 +59,7 @@ def ketenbrug_zaken() -> None:
         return combine(list(results))
 
     results = deliver_gws4all.expand(partition=list(range(PARTITIONS)))
+    resend_requested() >> results
     summarize(results)  # type: ignore[arg-type]  # an XComArg resolves to the list at run time
 
 

@@ -10,6 +10,13 @@ from sync.store.models import DeadLetter, DeadLetterState, utcnow
 
 __all__ = ["open_dead_letter", "record_dead_letter"]
 
+# A record has at most one unresolved dead letter, whatever step of a resend it is in.
+_UNRESOLVED = (
+    DeadLetterState.OPEN,
+    DeadLetterState.RESEND_REQUESTED,
+    DeadLetterState.RESENDING,
+)
+
 
 def open_dead_letter(
     session: Session, flow: str, source_system: str, source_key: str
@@ -19,7 +26,7 @@ def open_dead_letter(
             DeadLetter.flow == flow,
             DeadLetter.source_system == source_system,
             DeadLetter.source_key == source_key,
-            DeadLetter.state == DeadLetterState.OPEN,
+            DeadLetter.state.in_(_UNRESOLVED),
         )
     )
 
@@ -36,6 +43,8 @@ def record_dead_letter(
     attempts: int = 1,
 ) -> DeadLetter:
     """Create the dead letter, or update the open one for the same record (never two open).
+
+    ``letter.attempts > 1`` afterwards tells the caller the record had failed before.
 
     The message is masked here as a last line of defence: no BSN reaches the beheer pages.
     """

@@ -94,6 +94,7 @@ class BatchOutcome:
     delivered: int = 0
     in_step: int = 0
     dead_lettered: int = 0
+    still_dead: int = 0
     dead_reasons: dict[str, int] = field(default_factory=dict)
     record_states: dict[str, str] = field(default_factory=dict)
 
@@ -102,6 +103,7 @@ class BatchOutcome:
         self.delivered += other.delivered
         self.in_step += other.in_step
         self.dead_lettered += other.dead_lettered
+        self.still_dead += other.still_dead
         for reason, count in other.dead_reasons.items():
             self.dead_reasons[reason] = self.dead_reasons.get(reason, 0) + count
 
@@ -111,6 +113,7 @@ class BatchOutcome:
             "delivered": self.delivered,
             "in_step": self.in_step,
             "dead_lettered": self.dead_lettered,
+            "still_dead": self.still_dead,
             "dead_reasons": dict(self.dead_reasons),
         }
 
@@ -157,7 +160,7 @@ class Engine:
         error: PermanentError,
         attempts: int = 1,
     ) -> None:
-        record_dead_letter(
+        letter = record_dead_letter(
             session,
             flow=self.flow.name,
             source_system=source_system,
@@ -167,8 +170,11 @@ class Engine:
             payload_ref=payload_ref,
             attempts=attempts,
         )
-        outcome.dead_lettered += 1
-        outcome.dead_reasons[error.reason] = outcome.dead_reasons.get(error.reason, 0) + 1
+        if letter.id is None:  # new: not flushed yet
+            outcome.dead_lettered += 1
+            outcome.dead_reasons[error.reason] = outcome.dead_reasons.get(error.reason, 0) + 1
+        else:
+            outcome.still_dead += 1
         outcome.record_states[key] = "dead"
         log.warning(
             "dead letter flow=%s key=%s reason=%s: %s",
@@ -227,6 +233,7 @@ class Engine:
                     continue
                 if not isinstance(item, _Planned):  # already a dead letter: resend revives it
                     state = "dead"
+                    out.still_dead += 1
                     continue
                 planned.append(item)
                 state = "pending" if state != "dead" else state

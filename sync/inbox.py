@@ -43,6 +43,7 @@ from sync.identity import IdentityMap
 from sync.store.db import Store
 from sync.store.models import (
     BatchState,
+    DeadLetter,
     InboxMessage,
     InboxState,
     Numbering,
@@ -298,6 +299,21 @@ class InboxSource:
                 continue
             records.extend(decoded.records)
         return SourceBatch(records=records, ref=f"batch:{batch_id}", context={"batch_id": batch_id})
+
+    def records_for(self, letter: DeadLetter) -> list[SourceRecord | RecordError]:
+        """The records of the inbox message a dead letter points at (for a resend)."""
+        ref = letter.payload_ref or ""
+        if not ref.startswith("inbox:"):
+            return []
+        with self.store.session() as session:
+            row = session.get(InboxMessage, int(ref.removeprefix("inbox:")))
+            if row is None:
+                return []
+            body, soap_action = row.body or b"", row.soap_action
+        try:
+            return list(inbound.decode(body, soap_action=soap_action, payload_ref=ref).records)
+        except InvalidMessageError as error:
+            return [RecordError(self.system, ref, ref, error)]
 
     def acknowledge(self, session: Session, batch_id: int, dead_refs: set[str]) -> None:
         """Inside the engine's outcome transaction: mark messages handled, close the batch."""

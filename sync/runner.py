@@ -23,10 +23,17 @@ from sync.config import Settings, load_settings
 from sync.engine import BatchOutcome, Engine, RetryPolicy
 from sync.flows.zaken import FLOW_NAME, ZAKEN_FUNCTIONS, ZakenFlow
 from sync.inbox import InboxSource
+from sync.resend import claim_requested, resend_claimed
 from sync.store.db import Store, open_store
 from sync.store.models import SyncRun, utcnow
 
-__all__ = ["DEFAULT_BUDGET_S", "PartitionResult", "dead_payload_refs", "run_zaken_partition"]
+__all__ = [
+    "DEFAULT_BUDGET_S",
+    "PartitionResult",
+    "dead_payload_refs",
+    "run_zaken_partition",
+    "run_zaken_resends",
+]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +74,45 @@ def _acknowledge(
     source.acknowledge(session, batch_id, dead_payload_refs(batch, outcome))
 
 
+def _zaken_engine(
+    store: Store, settings: Settings, esuite: EsuiteConfig, retry: RetryPolicy | None
+) -> tuple[Engine, EsuiteClient]:
+    client = EsuiteClient(esuite)
+    engine = Engine(
+        store,
+        ZakenFlow(),
+        {"esuite": EsuiteTarget(client)},
+        load_tables(settings.mappings_dir),
+        retry=retry,
+    )
+    return engine, client
+
+
+def run_zaken_resends(
+    *,
+    esuite: EsuiteConfig,
+    settings: Settings | None = None,
+    store: Store | None = None,
+    retry: RetryPolicy | None = None,
+) -> dict[str, object]:
+    """Perform the resends beheer asked for since the last run (claimed once, delivered once)."""
+    settings = settings or load_settings()
+    own_store = store is None
+    store = store or open_store(settings)
+    engine, client = _zaken_engine(store, settings, esuite, retry)
+    try:
+        claimed = claim_requested(store, FLOW_NAME)
+        source = InboxSource(
+            store, flow=FLOW_NAME, functions=ZAKEN_FUNCTIONS, partition=0, partitions=1
+        )
+        outcome = resend_claimed(store, engine, claimed, source.records_for)
+    finally:
+        client.close()
+        if own_store:
+            store.dispose()
+    return {"flow": FLOW_NAME, "resends": len(claimed), **outcome.as_dict()}
+
+
 def run_zaken_partition(
     partition: int,
     *,
@@ -81,14 +127,7 @@ def run_zaken_partition(
     settings = settings or load_settings()
     own_store = store is None
     store = store or open_store(settings)
-    client = EsuiteClient(esuite)
-    engine = Engine(
-        store,
-        ZakenFlow(),
-        {"esuite": EsuiteTarget(client)},
-        load_tables(settings.mappings_dir),
-        retry=retry,
-    )
+    engine, client = _zaken_engine(store, settings, esuite, retry)
     source = InboxSource(
         store,
         flow=FLOW_NAME,
@@ -128,6 +167,7 @@ def run_zaken_partition(
                 finished.delivered = total.delivered
                 finished.in_step = total.in_step
                 finished.dead_lettered = total.dead_lettered
+                finished.still_dead = total.still_dead
         client.close()
         if own_store:
             store.dispose()

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
-__all__ = ["combine"]
+from sqlalchemy import func, select
 
-_COUNTS = ("read", "delivered", "in_step", "dead_lettered", "batches")
+from stuf.privacy import mask_text
+from sync.store.db import Store
+from sync.store.models import DeadLetter, DeadLetterState, SyncRun
+
+__all__ = ["combine", "flow_report", "format_report"]
+
+_COUNTS = ("read", "delivered", "in_step", "dead_lettered", "still_dead", "batches")
 
 
 def combine(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -21,3 +28,59 @@ def combine(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             reasons[reason] = reasons.get(reason, 0) + int(count)
     total["dead_reasons"] = reasons
     return total
+
+
+def flow_report(store: Store, flow: str, *, since: datetime | None = None) -> dict[str, Any]:
+    """Counts of the runs of ``flow`` (since a moment) and its open dead letters by reason."""
+    with store.session() as session:
+        query = select(SyncRun).where(SyncRun.flow == flow)
+        if since is not None:
+            query = query.where(SyncRun.started_at >= since)
+        runs = list(session.scalars(query))
+        reasons = dict(
+            session.execute(
+                select(DeadLetter.reason, func.count(DeadLetter.id))
+                .where(DeadLetter.flow == flow, DeadLetter.state == DeadLetterState.OPEN)
+                .group_by(DeadLetter.reason)
+            ).all()
+        )
+        examples = [
+            (letter.id, letter.reason, mask_text(letter.message))
+            for letter in session.scalars(
+                select(DeadLetter)
+                .where(DeadLetter.flow == flow, DeadLetter.state == DeadLetterState.OPEN)
+                .order_by(DeadLetter.id)
+                .limit(5)
+            )
+        ]
+    return {
+        "flow": flow,
+        "runs": len(runs),
+        "failed_runs": sum(1 for run in runs if run.state == "failed"),
+        "read": sum(run.records_read for run in runs),
+        "delivered": sum(run.delivered for run in runs),
+        "in_step": sum(run.in_step for run in runs),
+        "dead_lettered": sum(run.dead_lettered for run in runs),
+        "still_dead": sum(run.still_dead for run in runs),
+        "open_dead_letters": reasons,
+        "examples": examples,
+    }
+
+
+def format_report(title: str, report: Mapping[str, Any]) -> str:
+    """The report as a few readable lines (Dutch: functioneel beheer reads it)."""
+    lines = [
+        f"{title}",
+        f"  gelezen            {report['read']:>7}",
+        f"  afgeleverd         {report['delivered']:>7}",
+        f"  al in de pas       {report['in_step']:>7}",
+        f"  nieuwe dead letters {report['dead_lettered']:>6}",
+        f"  nog steeds dead    {report['still_dead']:>7}",
+    ]
+    open_letters = report.get("open_dead_letters") or {}
+    if open_letters:
+        reasons = ", ".join(f"{reason}: {count}" for reason, count in sorted(open_letters.items()))
+        lines.append(f"  open dead letters  {reasons}")
+        for letter_id, reason, message in report.get("examples", []):
+            lines.append(f"    #{letter_id} [{reason}] {message[:110]}")
+    return "\n".join(lines)

@@ -31,13 +31,15 @@ from stuf import (
     soap_action_for,
 )
 
-__all__ = ["SYSTEM", "EsuiteClient", "ZaakOnbekendError"]
+__all__ = ["SYSTEM", "TRANSIENT_FO02_CODES", "EsuiteClient", "ZaakOnbekendError"]
 
 SYSTEM = "esuite"
 log = logging.getLogger(__name__)
 
 # HTTP statuses that mean "not processed, try later" (gateway or overload, not a SOAP fault).
 _RETRY_STATUSES = {429, 502, 503, 504}
+#: Fo02 foutcodes that mean "temporary, try again" (StUF 03.01 tabel 4.1, server side).
+TRANSIENT_FO02_CODES = frozenset({"StUF046", "StUF049", "StUF061", "StUF960"})
 
 
 class ZaakOnbekendError(TargetRejectedError):
@@ -100,9 +102,10 @@ class EsuiteClient:
     @staticmethod
     def _raise_fout(fout: Fout, operation: str) -> None:
         text = f"e-Suite {fout.berichtcode} {fout.code}: {fout.omschrijving}"
-        if fout.berichtcode == "Fo02":
+        if fout.berichtcode == "Fo02" and fout.code in TRANSIENT_FO02_CODES:
             raise TransientError(text, system=SYSTEM, operation=operation)
-        if "onbekend" in fout.omschrijving.lower() or "niet gevonden" in fout.omschrijving.lower():
+        wording = fout.omschrijving.lower()
+        if "onbekend" in wording or "niet gevonden" in wording:
             raise ZaakOnbekendError(text, system=SYSTEM, operation=operation)
         raise TargetRejectedError(text, system=SYSTEM, operation=operation)
 

@@ -56,6 +56,8 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class LedgerState(enum.StrEnum):
+    """pending (to write again after a resend) → in_flight → delivered | superseded | dead."""
+
     PENDING = "pending"
     IN_FLIGHT = "in_flight"
     DELIVERED = "delivered"
@@ -64,7 +66,11 @@ class LedgerState(enum.StrEnum):
 
 
 class DeadLetterState(enum.StrEnum):
+    """open → resend_requested (beheer) → resending (the flow) → resent, or open again."""
+
     OPEN = "open"
+    RESEND_REQUESTED = "resend_requested"
+    RESENDING = "resending"
     RESENT = "resent"
     SKIPPED = "skipped"
 
@@ -96,6 +102,7 @@ class SyncRun(Base):
     delivered: Mapped[int] = mapped_column(Integer, default=0)
     in_step: Mapped[int] = mapped_column(Integer, default=0)
     dead_lettered: Mapped[int] = mapped_column(Integer, default=0)
+    still_dead: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:44:30.968382
+Create Date: 2026-11-23 11:49:32.357518
 """
 
 from __future__ import annotations
@@ -116,6 +116,7 @@ def upgrade() -> None:
         sa.Column("delivered", sa.Integer(), nullable=False),
         sa.Column("in_step", sa.Integer(), nullable=False),
         sa.Column("dead_lettered", sa.Integer(), nullable=False),
+        sa.Column("still_dead", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )

@@ -1,0 +1,178 @@
+"""The ``ketenbrug`` command: demo, state store, inbox, dead letters, mappings, StUF, simulators."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import select
+
+from stuf.privacy import mask_text
+from sync.audit import current_actor
+from sync.config import load_settings
+from sync.store.db import open_store
+from sync.store.models import DeadLetter
+
+__all__ = ["main"]
+
+
+def _cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    settings = load_settings()
+    store = open_store(settings)
+    store.dispose()
+    print(f"state store up to date: {mask_text(settings.database_url)}")
+    return 0
+
+
+def _cmd_mappings_check(args: argparse.Namespace) -> int:
+    from mappings.tables import DEFAULT_DIR, validate_tables
+
+    folder = Path(args.folder) if args.folder else (load_settings().mappings_dir or DEFAULT_DIR)
+    findings = validate_tables(folder)
+    for finding in findings:
+        print(f"FOUT  {finding}")
+    print(f"{folder}: {'in orde' if not findings else f'{len(findings)} fout(en)'}")
+    return 1 if findings else 0
+
+
+def _cmd_stuf_check(args: argparse.Namespace) -> int:
+    from stuf.cli import check_files
+
+    return check_files(args.files)
+
+
+def _cmd_inbox_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sync.inbox import Inbox
+    from sync.inbox_app import create_app
+
+    store = open_store(load_settings())
+    uvicorn.run(create_app(Inbox(store)), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _cmd_deadletters_list(args: argparse.Namespace) -> int:
+    store = open_store(load_settings())
+    with store.session() as session:
+        query = select(DeadLetter).order_by(DeadLetter.id)
+        if args.state != "all":
+            query = query.where(DeadLetter.state == args.state)
+        if args.flow:
+            query = query.where(DeadLetter.flow == args.flow)
+        letters = list(session.scalars(query))
+    print(f"{'id':>6}  {'flow':<10} {'status':<17} {'reden':<16} {'pogingen':>8}  melding")
+    for letter in letters:
+        print(
+            f"{letter.id:>6}  {letter.flow:<10} {letter.state:<17} {letter.reason:<16} "
+            f"{letter.attempts:>8}  {mask_text(letter.message)[:120]}"
+        )
+    print(f"{len(letters)} dead letter(s)")
+    return 0
+
+
+def _cmd_deadletters_resend(args: argparse.Namespace) -> int:
+    from sync.resend import ResendRefused, request_resend
+
+    store = open_store(load_settings())
+    try:
+        for letter_id in args.ids:
+            request_resend(store, letter_id, actor=current_actor())
+            print(f"dead letter {letter_id}: opnieuw aanbieden aangevraagd (volgende run)")
+    except ResendRefused as refused:
+        print(str(refused), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_deadletters_skip(args: argparse.Namespace) -> int:
+    from sync.resend import ResendRefused, skip_dead_letter
+
+    store = open_store(load_settings())
+    try:
+        skip_dead_letter(store, args.id, actor=current_actor(), reason=args.reason)
+    except ResendRefused as refused:
+        print(str(refused), file=sys.stderr)
+        return 1
+    print(f"dead letter {args.id}: overgeslagen")
+    return 0
+
+
+def _cmd_simulators_up(args: argparse.Namespace) -> int:
+    from simulators.cli import run_simulators_up
+
+    return run_simulators_up(args.rest)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from sync.demo import run_demo
+
+    return run_demo(zaken=args.zaken, seed=args.seed, keep=args.keep)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ketenbrug", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="all flows against the simulators, with a summary")
+    demo.add_argument("--zaken", type=int, default=40, help="number of synthetic zaken")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--keep", action="store_true", help="keep the demo folder afterwards")
+    demo.set_defaults(handler=_cmd_demo)
+
+    db = commands.add_parser("db", help="state store").add_subparsers(dest="sub", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(handler=_cmd_db_upgrade)
+
+    mappings = commands.add_parser("mappings", help="code tables").add_subparsers(
+        dest="sub", required=True
+    )
+    check = mappings.add_parser("check", help="validate the mapping tables")
+    check.add_argument("folder", nargs="?")
+    check.set_defaults(handler=_cmd_mappings_check)
+
+    stuf = commands.add_parser("stuf", help="StUF tools").add_subparsers(dest="sub", required=True)
+    stuf_check = stuf.add_parser("check", help="parse and check StUF messages")
+    stuf_check.add_argument("files", nargs="+")
+    stuf_check.set_defaults(handler=_cmd_stuf_check)
+
+    inbox = commands.add_parser("inbox", help="inbound StUF endpoint").add_subparsers(
+        dest="sub", required=True
+    )
+    serve = inbox.add_parser("serve", help="run the inbox (its own process in production)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=18400)
+    serve.set_defaults(handler=_cmd_inbox_serve)
+
+    letters = commands.add_parser("deadletters", help="dead letters").add_subparsers(
+        dest="sub", required=True
+    )
+    listing = letters.add_parser("list")
+    listing.add_argument("--state", default="open")
+    listing.add_argument("--flow")
+    listing.set_defaults(handler=_cmd_deadletters_list)
+    resend = letters.add_parser("resend", help="deliver again on the next run")
+    resend.add_argument("ids", type=int, nargs="+")
+    resend.set_defaults(handler=_cmd_deadletters_resend)
+    skip = letters.add_parser("skip", help="close without delivering")
+    skip.add_argument("id", type=int)
+    skip.add_argument("--reason", required=True)
+    skip.set_defaults(handler=_cmd_deadletters_skip)
+
+    sims = commands.add_parser("simulators", help="the six systems on loopback").add_subparsers(
+        dest="sub", required=True
+    )
+    up = sims.add_parser("up", help="start the simulators and print their addresses")
+    up.add_argument("rest", nargs=argparse.REMAINDER)
+    up.set_defaults(handler=_cmd_simulators_up)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
