@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,7 +59,17 @@ __all__ = ["KETENBRUG_SYSTEEM", "Inbox", "InboxAnswer", "InboxSource", "partitio
 log = logging.getLogger(__name__)
 
 KETENBRUG_SYSTEEM = Systeem(organisatie="1900", applicatie="CDR")
+UNKNOWN_SENDER = Systeem(organisatie=None, applicatie="ONBEKEND")
 ZAAK_NUMBER_PREFIX = "1900KB"
+_REFERENTIE = re.compile(rb"referentienummer>\s*([^<\s]{1,40})\s*<")
+
+
+def _referentie_in(body: bytes) -> str | None:
+    """The sender's referentienummer from a message too broken to parse, for crossRefnummer."""
+    found = _REFERENTIE.search(body[:16384])
+    return found.group(1).decode("utf-8", "replace") if found else None
+
+
 DOCUMENT_NUMBER_PREFIX = "1900KBD"
 
 
@@ -90,8 +103,14 @@ class Inbox:
             fout = Fout(
                 berichtcode="Fo01",
                 code="StUF055",
-                plek="server",
+                plek="client",
                 omschrijving=mask_text(str(error))[:200],
+                stuurgegevens=new_stuurgegevens(
+                    "Fo01",
+                    KETENBRUG_SYSTEEM,
+                    UNKNOWN_SENDER,
+                    cross_refnummer=_referentie_in(body) or "onbekend",
+                ),
             )
             log.warning("inbox refused message %s: %s", message_id, mask_text(str(error)))
             return InboxAnswer(500, build_fault(fout, ZdsVersion.V1_1), message_id)
@@ -202,14 +221,21 @@ class Inbox:
 
 
 def next_number(session: Session, name: str) -> int:
-    """Next value of a named counter, under a row lock so two senders never get one number."""
-    row = session.scalar(select(Numbering).where(Numbering.name == name).with_for_update())
-    if row is None:
-        row = Numbering(name=name, last_value=0)
-        session.add(row)
-    row.last_value += 1
-    session.flush()
-    return row.last_value
+    """Next value of a named counter: one atomic UPDATE ... RETURNING, so two senders never
+    get one number (on PostgreSQL and on SQLite alike)."""
+    bump = (
+        update(Numbering)
+        .where(Numbering.name == name)
+        .values(last_value=Numbering.last_value + 1)
+        .returning(Numbering.last_value)
+    )
+    value = session.execute(bump).scalar()
+    if value is None:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert(Numbering).values(name=name, last_value=0).on_conflict_do_nothing())
+        value = session.execute(bump).scalar_one()
+    return int(value)
 
 
 class InboxSource:

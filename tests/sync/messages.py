@@ -1,0 +1,55 @@
+"""ZDS 1.1 messages as GWS4all sends them, built with the codec, for inbox and flow tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from stuf import (
+    ActualiseerZaakstatus,
+    CreeerZaak,
+    GenereerZaakIdentificatie,
+    Systeem,
+    Zaak,
+    ZaakStatus,
+    ZdsVersion,
+    build_message,
+    new_stuurgegevens,
+)
+
+GWS4ALL = Systeem(organisatie="1900", applicatie="GWS4all", gebruiker="Gebruiker")
+CDR = Systeem(organisatie="1900", applicatie="CDR")
+BSN = "111222333"
+
+
+def creeer_zaak(zaak_id: str, zaaktype: str = "PW-LO-AANV") -> bytes:
+    zaak = Zaak(
+        identificatie=zaak_id,
+        zaaktype_code=zaaktype,
+        omschrijving="Aanvraag levensonderhoud",
+        startdatum=date(2026, 3, 1),
+        registratiedatum=date(2026, 3, 1),
+        initiator_bsn=BSN,
+    )
+    sg = new_stuurgegevens("Lk01", GWS4ALL, CDR, entiteittype="ZAK")
+    return build_message(CreeerZaak(sg, zaak=zaak), ZdsVersion.V1_1)
+
+
+def status(
+    zaak_id: str, code: str, volgnummer: int, day: int, zaaktype: str = "PW-LO-AANV"
+) -> bytes:
+    wordt = ZaakStatus(
+        zaak_identificatie=zaak_id,
+        statustype_code=code,
+        statustype_volgnummer=volgnummer,
+        datum_status_gezet=datetime(2026, 3, day, 9, 30, tzinfo=UTC),
+        zaaktype_code=zaaktype,
+    )
+    sg = new_stuurgegevens("Lk01", GWS4ALL, CDR, entiteittype="ZAK")
+    return build_message(
+        ActualiseerZaakstatus(sg, zaak_identificatie=zaak_id, wordt=wordt), ZdsVersion.V1_1
+    )
+
+
+def genereer_zaakidentificatie() -> bytes:
+    sg = new_stuurgegevens("Di02", GWS4ALL, CDR, functie="genereerZaakidentificatie")
+    return build_message(GenereerZaakIdentificatie(sg), ZdsVersion.V1_1)
