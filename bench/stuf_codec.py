@@ -38,6 +38,8 @@ from stuf import (
 
 REFERENCE = Path("/work/shared/reference/stuf")
 ZDS = "http://www.stufstandaarden.nl/koppelvlak/zds0120"
+LXML_TARGET = 0.40  # parse-to-objects as a share of raw etree.fromstring (issue 4)
+ZEEP_TARGET = 5.0  # parse-to-objects as a multiple of zeep's deserialiser (issue 4)
 
 
 def rate(func: Callable[[], object], seconds: float = 1.0) -> float:
@@ -130,6 +132,7 @@ def main() -> None:
         f"{'message':32} {'size':>8} {'lxml parse/s':>13} {'codec parse/s':>14} "
         f"{'% of lxml':>9} {'zeep/s':>9} {'x zeep':>7} {'build/s':>9}"
     )
+    verdicts: list[str] = []
     for label, (message, data) in samples.items():
         raw = rate(lambda data=data: etree.fromstring(data))
         parsed = rate(lambda data=data: parse_message(data))
@@ -140,6 +143,21 @@ def main() -> None:
             f"{label:32} {len(data):>8} {raw:>13.0f} {parsed:>14.0f} {parsed / raw:>9.0%} "
             f"{zeep_rate:>9.0f} {times_zeep} {built:>9.0f}"
         )
+        share = parsed / raw
+        verdicts.append(
+            f"{'PASS' if share >= LXML_TARGET else 'MISS'}  {label}: parse {share:.0%} of raw lxml "
+            f"(target >= {LXML_TARGET:.0%})"
+        )
+        if zeep_rate:
+            times = parsed / zeep_rate
+            verdicts.append(
+                f"{'PASS' if times >= ZEEP_TARGET else 'MISS'}  {label}: parse {times:.1f}x zeep "
+                f"(target >= {ZEEP_TARGET:.0f}x)"
+            )
+        else:
+            verdicts.append(f"n/a   {label}: zeep not installed, x zeep target not measured")
+    print()
+    print("\n".join(verdicts))
 
 
 if __name__ == "__main__":

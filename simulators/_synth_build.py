@@ -75,7 +75,7 @@ def build_client(rng: random.Random, seed: int, index: int) -> SynthClient:
     return SynthClient(
         index=index,
         bsn=bsn_for_index(index, seed),
-        clientnummer=f"C{index:08d}",
+        clientnummer=str(30_000_000 + index),  # GWS4all: 8 digits (SSD CodeN10)
         voornamen=voornamen,
         voorvoegsel=voorvoegsel,
         geslachtsnaam=geslachtsnaam,

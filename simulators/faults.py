@@ -66,7 +66,8 @@ class FaultConfig:
     """What a simulator should do wrong, and how often.
 
     Rates are probabilities per call (0.0-1.0). ``transient_rate + permanent_rate`` may not exceed
-    1: a call gets at most one of the two. ``duplicate_rate`` is drawn independently.
+    1: a call gets at most one of the two. ``duplicate_rate`` is drawn separately but applies only
+    to calls that got neither (a failed call has no effect to duplicate).
     ``transient_variants`` / ``permanent_variants`` restrict which variants are used (None: every
     variant the simulator supports). ``hang_s`` is how long a "timeout" answer hangs.
     """

@@ -35,6 +35,7 @@ from simulators.synthetic_model import (
     Zaaktype,
     bsn_for_index,
     iban_for_index,
+    index_for_bsn,
 )
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "Zaaktype",
     "bsn_for_index",
     "iban_for_index",
+    "index_for_bsn",
 ]
 
 # Kinds keep the per-item random streams apart (clients, zaken, specs never share numbers).

@@ -80,11 +80,23 @@ def bsn_for_index(index: int, seed: int = 0) -> str:
     core = (seed * 104_729 + index * _BSN_STRIDE) % _BSN_SPACE
     digits = [int(c) for c in f"{core:07d}"]
     partial = sum(d * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3), strict=True))
-    for eighth in range(10):
+    for eighth in range(1 if core == 0 else 0, 10):  # never 000000000
         check = (partial + 2 * eighth) % 11
         if check < 10:
             return f"{core:07d}{eighth}{check}"
     raise AssertionError("unreachable: 2*d mod 11 takes ten different values")  # pragma: no cover
+
+
+def index_for_bsn(bsn: str, seed: int = 0) -> int | None:
+    """The client index whose BSN this is (the inverse of :func:`bsn_for_index`), else None.
+
+    Lets a simulator answer a question about a BSN (SSD, Suwinet) without any lookup table.
+    """
+    if len(bsn) != 9 or not bsn.isdigit():
+        return None
+    core = int(bsn[:7])
+    index = ((core - seed * 104_729) * pow(_BSN_STRIDE, -1, _BSN_SPACE)) % _BSN_SPACE
+    return index if bsn_for_index(index, seed) == bsn else None
 
 
 def iban_for_index(index: int, bank: str = "INGB") -> str:

@@ -12,6 +12,7 @@ from stuf.xml import NS, SOAP11, SOAP12
 __all__ = ["envelope", "fault_envelope", "serialize", "unwrap"]
 
 _SOAP = {SoapVersion.V1_1: SOAP11, SoapVersion.V1_2: SOAP12}
+_ENVELOPES = tuple((q(ns, "Envelope"), q(ns, "Body"), version) for version, ns in _SOAP.items())
 
 
 def envelope(soap: SoapVersion) -> tuple[etree._Element, etree._Element]:
@@ -53,9 +54,9 @@ def unwrap(root: etree._Element) -> tuple[etree._Element, SoapVersion | None]:
     tag = root.tag
     if not isinstance(tag, str):
         raise StufError("document has no element root", plek="/")
-    for ns, version in ((SOAP11, SoapVersion.V1_1), (SOAP12, SoapVersion.V1_2)):
-        if tag == q(ns, "Envelope"):
-            body = root.find(q(ns, "Body"))
+    for envelope_tag, body_tag, version in _ENVELOPES:
+        if tag == envelope_tag:
+            body = next(root.iterchildren(body_tag), None)
             if body is None:
                 raise StufError("SOAP envelope without Body", plek="/Envelope")
             children = [child for child in body if isinstance(child.tag, str)]

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import TypeAlias
 
+from stuf._lazy import InhoudField
 from stuf.privacy import mask_bsn
 
 __all__ = [
@@ -141,7 +142,10 @@ class ZaakStatus:
 
 @dataclass(frozen=True)
 class Document:
-    """An enkelvoudig informatieobject (``EDC``); ``inhoud`` holds the decoded bytes."""
+    """An enkelvoudig informatieobject (``EDC``); ``inhoud`` holds the decoded bytes.
+
+    A parsed document decodes its base64 ``inhoud`` when the attribute is first read.
+    """
 
     identificatie: str
     titel: Text
@@ -155,6 +159,10 @@ class Document:
     auteur: Text = None
     inhoud: bytes | NoValue | None = field(default=None, repr=False)
     content_type: str | None = None
+
+
+# A parsed document keeps its base64 text until ``inhoud`` is first read (see stuf._lazy).
+setattr(Document, "inhoud", InhoudField("inhoud"))  # noqa: B010 - keep mypy's view of the field
 
 
 @dataclass

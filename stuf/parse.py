@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from stuf._read import Reader
+from stuf._reader import Reader
 from stuf.envelope import unwrap
-from stuf.errors import StufError
+from stuf.errors import BERICHTCODE_ONBEKEND, StufError
 from stuf.model import (
     ActualiseerZaakstatus,
     Bevestiging,
@@ -37,6 +37,7 @@ from stuf.xml import STUF, ZDS, ZKN, parse_xml
 __all__ = ["detect_function", "parse_element", "parse_message"]
 
 _Parser = Callable[[Reader, etree._Element, str], Message]
+_ZDS_PREFIX = f"{{{ZDS}}}"
 
 
 def parse_message(data: bytes, *, soap_action: str | None = None) -> Message:
@@ -55,18 +56,35 @@ def parse_element(element: etree._Element, *, soap_action: str | None = None) ->
     tag = element.tag
     if not isinstance(tag, str):
         raise StufError("message is not an element", plek="/")
-    local = etree.QName(tag).localname
+    local = tag.rpartition("}")[2]
     if local == "Fault":
         return _fault(element)
     if tag in STUF_ELEMENTS:
         return _generic(element, STUF_ELEMENTS[tag])
     function = detect_function(element, soap_action)
-    version = ZdsVersion.V1_2 if tag.startswith(f"{{{ZDS}}}") else ZdsVersion.V1_1
+    version = ZdsVersion.V1_2 if tag.startswith(_ZDS_PREFIX) else ZdsVersion.V1_1
     reader = Reader("Fo03" if "Lk0" in local else "Fo02")
     message = _PARSERS[function](reader, element, f"/{local}")
+    _check_berichtcode(message, local[-4:], local, reader.fo)
     message.version = version
     message.warnings.extend(reader.warnings)
     return message
+
+
+def _check_berichtcode(message: Message, expected: str, local: str, fo: str) -> None:
+    """The berichtcode in the stuurgegevens must be the one the element name implies.
+
+    A message whose element says ``zakLk01`` but whose berichtcode says ``Lk99`` has no clear
+    meaning: refuse it (StUF019) rather than guess which of the two is right.
+    """
+    stuurgegevens = getattr(message, "stuurgegevens", None)
+    if stuurgegevens is not None and stuurgegevens.berichtcode != expected:
+        raise StufError(
+            f"berichtcode {stuurgegevens.berichtcode!r} does not match {local} ({expected})",
+            code=BERICHTCODE_ONBEKEND,
+            plek=f"/{local}/stuurgegevens/berichtcode",
+            berichtcode=fo,
+        )
 
 
 def _action_function(soap_action: str | None) -> str | None:
@@ -317,6 +335,12 @@ def _generic(el: etree._Element, berichtcode: str) -> Message:
     if sg_el is not None and sg_el.find(q(STUF, "zender")) is not None:
         sg = reader.stuurgegevens(el, f"/{berichtcode}Bericht")
     message: Message
+    if sg is not None and sg.berichtcode != berichtcode:
+        raise StufError(
+            f"berichtcode {sg.berichtcode!r} does not match {berichtcode}Bericht",
+            code=BERICHTCODE_ONBEKEND,
+            plek=f"/{berichtcode}Bericht/stuurgegevens/berichtcode",
+        )
     if berichtcode.startswith("Bv"):
         message = Bevestiging(berichtcode, sg)
     else:

@@ -66,6 +66,8 @@ def safe_parser(**extra: Any) -> etree.XMLParser:
 
 def refuse_doctype(data: bytes) -> None:
     """Raise :class:`UnsafeXmlError` when ``data`` declares a DTD (internal or external)."""
+    if b"!" not in data:  # every spelling checked below holds the byte 0x21 (memchr: fast)
+        return
     wide = b"\x00" in data[:4] or data[:2] in (b"\xff\xfe", b"\xfe\xff")
     if _DOCTYPE in data or (wide and any(form in data for form in _DOCTYPE_UTF16)):
         raise UnsafeXmlError("document type declarations (DTD, entities) are refused", plek="/")

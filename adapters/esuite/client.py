@@ -69,7 +69,12 @@ class EsuiteClient:
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'}
         try:
             response = self.session.post(
-                self.config.url, data=body, headers=headers, timeout=self.config.timeout_s
+                self.config.url,
+                data=body,
+                headers=headers,
+                timeout=self.config.timeout_s,
+                # per request: a REQUESTS_CA_BUNDLE in the environment would override the session's
+                verify=self.config.verify,
             )
         except requests.ConnectTimeout as exc:
             raise TransientError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -293,3 +293,33 @@ def test_non_stuf_soap_from_other_references_is_refused_cleanly() -> None:
             parse_message(path.read_bytes())
         except StufError as exc:
             assert exc.code in ("StUF019", "StUF055", "StUF058")
+
+
+def test_berichtcode_that_contradicts_the_element_is_refused() -> None:
+    """A zakLk01 whose stuurgegevens say Lk99 has no clear meaning (GWS4all 'schema_broken')."""
+    import stuf as codec
+
+    gws, cdr = codec.Systeem("1900", "GWS4all"), codec.Systeem("1900", "CDR")
+    status = codec.ZaakStatus(
+        zaak_identificatie="1900Z-0001",
+        statustype_code="GWS-AV-01",
+        statustype_volgnummer=1,
+        datum_status_gezet=datetime(2026, 1, 2, 10, 0, tzinfo=UTC),
+        zaaktype_code="PW-LO-AANV",
+    )
+    message = codec.ActualiseerZaakstatus(
+        codec.new_stuurgegevens("Lk01", gws, cdr, entiteittype="ZAK"),
+        zaak_identificatie="1900Z-0001",
+        wordt=status,
+    )
+    body = codec.build_message(message, codec.ZdsVersion.V1_1)
+    with pytest.raises(codec.StufError) as caught:
+        codec.parse_message(body.replace(b"berichtcode>Lk01<", b"berichtcode>Lk99<"))
+    assert caught.value.code == "StUF019"
+    assert caught.value.plek.endswith("stuurgegevens/berichtcode")
+    bv03 = codec.Bevestiging(
+        "Bv03", stuurgegevens=codec.new_stuurgegevens("Bv03", cdr, gws, cross_refnummer="r-1")
+    )
+    answer = codec.build_message(bv03, codec.ZdsVersion.V1_1)
+    with pytest.raises(codec.StufError):
+        codec.parse_message(answer.replace(b"berichtcode>Bv03<", b"berichtcode>Xx99<"))

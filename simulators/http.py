@@ -1,0 +1,315 @@
+"""A small threaded WSGI server for the HTTP simulators, with fault injection at the socket.
+
+Why not just ``wsgiref.simple_server``: the interesting faults live below WSGI. A dropped
+connection, an answer that never comes, or a request that *was* processed but whose answer got
+lost can only be produced by the request handler that owns the socket. So the handler asks the
+:class:`~simulators.faults.FaultInjector` per request and applies:
+
+* latency (sleep before handling),
+* ``http_503`` (not processed), ``reset`` (RST, not processed), ``timeout`` (hangs ``hang_s``, then
+  RST, not processed), ``lost_response`` (processed, then RST),
+* ``duplicate`` (the app runs twice on the same request; the client sees the first answer).
+
+Protocol faults (a StUF Fo02/Fo03, a schema-invalid answer) are the app's business: the decision
+is handed over in ``environ["ketenbrug.fault"]`` and the app applies the variants it declared in
+``transient_variants``/``permanent_variants``.
+
+HTTPS with client certificates (SSD, Suwinet) is :class:`simulators.tls.TlsSimulatorServer`, a
+subclass that wraps the accepted sockets; the handler here then adds ``HTTPS`` and the client
+certificate's CN (``SSL_CLIENT_S_DN_CN``) to the WSGI environ.
+
+Every server has ``GET``/``POST /_admin/faults`` (read or set the fault config at runtime, with the
+injected counts); ``/_admin/*`` requests are never faulted. Servers bind loopback only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import socket
+import ssl
+import struct
+import threading
+from collections.abc import Iterable
+from socketserver import ThreadingMixIn
+from types import TracebackType
+from typing import IO, Any, Protocol, cast
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from simulators.faults import (
+    HTTP_TRANSIENT_VARIANTS,
+    FaultConfig,
+    FaultDecision,
+    FaultInjector,
+)
+
+__all__ = ["FAULT_KEY", "LOOPBACK", "FaultAwareApp", "SimulatorServer", "json_response"]
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = "127.0.0.1"
+_SOCKET_VARIANTS = ("http_503", "reset", "timeout", "lost_response")
+FAULT_KEY = "ketenbrug.fault"
+
+
+class FaultAwareApp(Protocol):
+    """A WSGI app that applies protocol-level faults itself (optional attributes)."""
+
+    transient_variants: tuple[str, ...]
+    permanent_variants: tuple[str, ...]
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]: ...
+
+
+def json_response(start_response: StartResponse, data: Any, status: str = "200 OK") -> list[bytes]:
+    """A JSON answer; shared by the admin endpoints of every simulator."""
+    body = json.dumps(data, indent=2, default=str).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    simulator: SimulatorServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that fails the TLS handshake or hangs up is routine here: log, no traceback."""
+        log.debug("%s: request from %s failed", self.simulator.name, client_address, exc_info=True)
+
+
+class _Handler(WSGIRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s %s", self.server.simulator.name, format % args)
+
+    def handle(self) -> None:
+        """One request (HTTP/1.0, no keep-alive), with the injector's decision applied."""
+        self.raw_requestline = self.rfile.readline(65537)
+        if len(self.raw_requestline) > 65536 or not self.parse_request():
+            return
+        sim = self.server.simulator
+        environ = self.get_environ()
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_admin/"):  # inspection and control are never faulted
+            self._run(sim.admin_app if path.startswith("/_admin/faults") else sim.app, environ)
+            return
+        decision = sim.decide(environ)
+        if decision.latency_ms and sim.stopping.wait(decision.latency_ms / 1000):
+            return self._reset()
+        if decision.variant in ("reset", "timeout"):
+            if decision.variant == "timeout":
+                sim.stopping.wait(sim.faults.config.hang_s)
+            return self._reset()
+        if decision.variant == "http_503":
+            self._read_body(environ)  # unread bytes would turn our close into an RST
+            return self._run(_unavailable, environ)
+        environ[FAULT_KEY] = decision
+        if decision.variant == "lost_response":
+            _drain(sim.app, _with_body(environ, self._read_body(environ)))
+            return self._reset()
+        if decision.duplicate:  # answer of the first run, effect of both, before replying
+            body = self._read_body(environ)
+            first = _capture(sim.app, _with_body(environ, body))
+            _drain(sim.app, _with_body(environ, body))
+            return self._run(first, _with_body(environ, body))
+        self._run(sim.app, environ)
+
+    def _run(self, app: WSGIApplication, environ: WSGIEnvironment) -> None:
+        handler = ServerHandler(
+            environ["wsgi.input"],
+            cast(IO[bytes], self.wfile),
+            self.get_stderr(),
+            environ,
+            multithread=True,
+        )
+        handler.request_handler = self  # type: ignore[attr-defined]
+        handler.run(app)
+
+    def get_environ(self) -> WSGIEnvironment:
+        environ = super().get_environ()
+        environ["wsgi.input"] = self.rfile
+        if isinstance(self.request, ssl.SSLSocket):
+            environ["HTTPS"] = "on"
+            environ["wsgi.url_scheme"] = "https"
+            environ["SSL_CLIENT_S_DN_CN"] = _peer_common_name(self.request)
+        return environ
+
+    def _read_body(self, environ: WSGIEnvironment) -> bytes:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        return environ["wsgi.input"].read(length) if length > 0 else b""
+
+    def _reset(self) -> None:
+        """Close with RST: the client sees 'connection reset by peer', no HTTP answer at all."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):  # already gone is fine too
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def _peer_common_name(sock: ssl.SSLSocket) -> str:
+    cert: dict[str, Any] = dict(sock.getpeercert() or {})
+    for rdn in cert.get("subject", ()):
+        for attribute in rdn:
+            if attribute[0] == "commonName":
+                return str(attribute[1])
+    return ""
+
+
+def _with_body(environ: WSGIEnvironment, body: bytes) -> WSGIEnvironment:
+    copy = dict(environ)
+    copy["wsgi.input"] = io.BytesIO(body)
+    copy["CONTENT_LENGTH"] = str(len(body))
+    return copy
+
+
+def _drain(app: WSGIApplication, environ: WSGIEnvironment) -> None:
+    """Run the app for its side effects only (duplicate processing, lost answers)."""
+    result = app(environ, lambda status, headers, exc_info=None: lambda data: None)
+    try:
+        for _ in result:
+            pass
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+
+
+def _capture(app: WSGIApplication, environ: WSGIEnvironment) -> WSGIApplication:
+    """Run the app now; return a WSGI app that replays its answer later."""
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured["status"], captured["headers"] = status, headers
+        return lambda data: None
+
+    result = app(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+
+    def replay(environ: WSGIEnvironment, start: StartResponse) -> list[bytes]:
+        start(captured["status"], captured["headers"])
+        return [body]
+
+    return replay
+
+
+def _unavailable(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+    body = b"Service Unavailable (injected by simulator)\n"
+    start_response(
+        "503 Service Unavailable",
+        [("Content-Type", "text/plain"), ("Retry-After", "1"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
+class SimulatorServer:
+    """A WSGI app served on loopback in a background thread.
+
+    ``port=0`` picks a free port (tests); the demo passes fixed 18xxx ports. Use as a context
+    manager or call ``start()``/``stop()``. ``url`` has no trailing slash.
+    """
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        *,
+        port: int = 0,
+        name: str = "simulator",
+        faults: FaultInjector | FaultConfig | None = None,
+    ) -> None:
+        self.app = app
+        self.name = name
+        self.faults = faults if isinstance(faults, FaultInjector) else FaultInjector(faults)
+        self.stopping = threading.Event()
+        self._requested_port = port
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError(f"{self.name} is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> SimulatorServer:
+        if self._server is not None:
+            return self
+        self.stopping.clear()
+        server = _Server((LOOPBACK, self._requested_port), _Handler)
+        server.simulator = self
+        server.set_app(self.app)
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=self.name, daemon=True
+        )
+        self._thread.start()
+        log.info("%s listening on %s", self.name, self.url)
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self.stopping.set()  # wakes hanging "timeout" answers and latency sleeps
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def decide(self, environ: WSGIEnvironment) -> FaultDecision:
+        """Ask the injector, offering the socket variants plus what the app can apply."""
+        app_transient = tuple(getattr(self.app, "transient_variants", ()))
+        app_permanent = tuple(getattr(self.app, "permanent_variants", ()))
+        transient = tuple(v for v in HTTP_TRANSIENT_VARIANTS if v in _SOCKET_VARIANTS)
+        operation = environ.get("HTTP_SOAPACTION", "").strip('"').rsplit("/", 1)[-1]
+        return self.faults.decide(
+            operation or environ.get("PATH_INFO", ""),
+            transient_variants=transient + app_transient,
+            permanent_variants=app_permanent,
+        )
+
+    def admin_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        """``GET /_admin/faults``: config and counts; ``POST``: set a new config (JSON)."""
+        if environ["REQUEST_METHOD"] == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            try:
+                config = FaultConfig.from_json(environ["wsgi.input"].read(length))
+            except (ValueError, TypeError) as exc:
+                return json_response(start_response, {"error": str(exc)}, "400 Bad Request")
+            self.faults.configure(config)
+        return json_response(
+            start_response,
+            {"config": self.faults.config.to_dict(), "counts": self.faults.counts()},
+        )

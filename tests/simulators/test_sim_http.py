@@ -1,0 +1,153 @@
+"""The threaded WSGI harness: lifecycle, loopback only, and faults applied at the socket."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from simulators.faults import FaultConfig
+from simulators.http import SimulatorServer
+from simulators.testing import CapturingApp
+
+
+@pytest.fixture
+def capture() -> Iterator[tuple[SimulatorServer, CapturingApp]]:
+    app = CapturingApp(reply=b"ok", content_type="text/plain")
+    with SimulatorServer(app, name="capture") as server:
+        yield server, app
+
+
+def _post(server: SimulatorServer, timeout: float = 5.0) -> requests.Response:
+    return requests.post(server.url + "/x", data=b"payload", timeout=timeout)
+
+
+def test_lifecycle_and_loopback_only() -> None:
+    server = SimulatorServer(CapturingApp())
+    with pytest.raises(RuntimeError):
+        _ = server.url
+    with server:
+        assert server.running
+        url = server.url
+        assert url.startswith("http://127.0.0.1:") and server.port > 0
+        assert server._server is not None and server._server.server_address[0] == "127.0.0.1"
+        assert requests.post(url, data=b"x", timeout=5).status_code == 200
+    assert not server.running
+    with pytest.raises(requests.ConnectionError):
+        requests.post(url, data=b"x", timeout=1)
+
+
+def test_fixed_port_and_restart() -> None:
+    with SimulatorServer(CapturingApp()) as first:
+        port = first.port
+    with SimulatorServer(CapturingApp(), port=port) as second:  # reuse after stop
+        assert second.port == port
+
+
+def test_http_503_is_not_processed(capture: tuple[SimulatorServer, CapturingApp]) -> None:
+    server, app = capture
+    server.faults.configure(FaultConfig(transient_rate=1.0, transient_variants=("http_503",)))
+    response = _post(server)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert app.requests == []
+    assert server.faults.counts()["transient:http_503"] == 1
+
+
+def test_reset_closes_without_answer(capture: tuple[SimulatorServer, CapturingApp]) -> None:
+    server, app = capture
+    server.faults.configure(FaultConfig(transient_rate=1.0, transient_variants=("reset",)))
+    with pytest.raises(requests.ConnectionError):
+        _post(server)
+    assert app.requests == []
+
+
+def test_timeout_hangs_then_drops(capture: tuple[SimulatorServer, CapturingApp]) -> None:
+    server, app = capture
+    config = FaultConfig(transient_rate=1.0, transient_variants=("timeout",), hang_s=3)
+    server.faults.configure(config)
+    started = time.monotonic()
+    with pytest.raises(requests.Timeout):
+        _post(server, timeout=0.3)
+    assert time.monotonic() - started < 2
+    assert app.requests == []
+
+
+def test_lost_response_processes_then_drops(capture: tuple[SimulatorServer, CapturingApp]) -> None:
+    server, app = capture
+    server.faults.configure(FaultConfig(transient_rate=1.0, transient_variants=("lost_response",)))
+    with pytest.raises(requests.ConnectionError):
+        _post(server)
+    assert [r.body for r in app.requests] == [b"payload"]  # the effect happened anyway
+
+
+def test_duplicate_processes_twice_answers_once(
+    capture: tuple[SimulatorServer, CapturingApp],
+) -> None:
+    server, app = capture
+    server.faults.configure(FaultConfig(duplicate_rate=1.0))
+    assert _post(server).text == "ok"
+    assert [r.body for r in app.requests] == [b"payload", b"payload"]
+    assert server.faults.counts()["duplicate"] == 1
+
+
+def test_latency(capture: tuple[SimulatorServer, CapturingApp]) -> None:
+    server, _app = capture
+    server.faults.configure(FaultConfig(latency_ms=150))
+    started = time.monotonic()
+    assert _post(server).status_code == 200
+    assert time.monotonic() - started >= 0.14
+
+
+def test_admin_faults_endpoint(capture: tuple[SimulatorServer, CapturingApp]) -> None:
+    server, app = capture
+    answer = requests.post(
+        server.url + "/_admin/faults",
+        json={"transient_rate": 1.0, "transient_variants": ["http_503"], "seed": 4},
+        timeout=5,
+    ).json()
+    assert answer["config"]["transient_rate"] == 1.0
+    assert _post(server).status_code == 503
+    state = requests.get(server.url + "/_admin/faults", timeout=5).json()  # never faulted
+    assert state["counts"]["transient"] == 1
+    bad = requests.post(server.url + "/_admin/faults", json={"bogus": 1}, timeout=5)
+    assert bad.status_code == 400 and "bogus" in bad.json()["error"]
+    requests.post(server.url + "/_admin/faults", json={}, timeout=5)
+    assert _post(server).status_code == 200 and len(app.requests) == 1
+
+
+def test_seeded_rate_over_http(capture: tuple[SimulatorServer, CapturingApp]) -> None:
+    server, app = capture
+    server.faults.configure(
+        FaultConfig(transient_rate=0.25, seed=21, transient_variants=("http_503",))
+    )
+    statuses = [_post(server).status_code for _ in range(200)]
+    injected = server.faults.counts()["transient"]
+    assert statuses.count(503) == injected
+    assert len(app.requests) == 200 - injected
+    assert 30 < injected < 70
+
+
+def test_stop_is_prompt_while_a_request_hangs() -> None:
+    server = SimulatorServer(CapturingApp())
+    server.faults.configure(
+        FaultConfig(transient_rate=1.0, transient_variants=("timeout",), hang_s=30)
+    )
+    server.start()
+    try:
+        with pytest.raises(requests.Timeout):
+            _post(server, timeout=0.2)
+    finally:
+        started = time.monotonic()
+        server.stop()
+    assert time.monotonic() - started < 3
+
+
+def test_admin_paths_are_never_faulted() -> None:
+    from simulators.esuite import make_esuite_server
+
+    with make_esuite_server(faults=FaultConfig(transient_rate=1.0, latency_ms=0)) as server:
+        for _ in range(5):
+            assert requests.get(server.url + "/_admin/state", timeout=5).status_code == 200
+        assert server.faults.counts().get("calls", 0) == 0
