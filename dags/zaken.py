@@ -10,7 +10,9 @@ import os
 from datetime import timedelta
 
 import pendulum
+from airflow.exceptions import AirflowSkipException
 from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowNotFoundException
 
 ZAKEN_ASSET = Asset("ketenbrug://zaken")
 PARTITIONS = int(os.environ.get("KETENBRUG_PARTITIONS", "4"))
@@ -52,15 +54,36 @@ def ketenbrug_zaken() -> None:
         )
         return result.as_dict()
 
-    @task(outlets=[ZAKEN_ASSET])
-    def summarize(results: list[dict[str, object]]) -> dict[str, object]:
+    @task(pool="allegro")
+    def deliver_allegro() -> dict[str, object]:
+        """Read Allegro's zaken exports over SFTP into the e-Suite (one file per batch)."""
+        from adapters.allegro.hook import AllegroHook
+        from adapters.esuite.hook import EsuiteHook
+        from sync.runner import run_allegro_zaken
+
+        try:
+            allegro = AllegroHook().get_config()
+        except AirflowNotFoundException as missing:
+            raise AirflowSkipException("Allegro niet gekoppeld (geen Connection)") from missing
+        run_id = get_current_context()["run_id"]
+        result = run_allegro_zaken(
+            esuite=EsuiteHook().get_config(), allegro=allegro, run_ref=f"airflow:{run_id}"
+        )
+        return result.as_dict()
+
+    @task(outlets=[ZAKEN_ASSET], trigger_rule="none_failed")
+    def summarize(
+        results: list[dict[str, object]], allegro: dict[str, object] | None
+    ) -> dict[str, object]:
         from sync.summary import combine
 
-        return combine(list(results))
+        return combine([*results, *([allegro] if allegro else [])])
 
     results = deliver_gws4all.expand(partition=list(range(PARTITIONS)))
-    resend_requested() >> results
-    summarize(results)  # type: ignore[arg-type]  # an XComArg resolves to the list at run time
+    allegro = deliver_allegro()
+    resend_requested() >> [results, allegro]
+    # XComArgs resolve to the task results at run time
+    summarize(results, allegro)  # type: ignore[arg-type]
 
 
 ketenbrug_zaken()

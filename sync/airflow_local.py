@@ -88,6 +88,15 @@ class LocalAirflow:
             if self.airflow("pools", "set", name, str(slots), description) != 0:
                 raise RuntimeError(f"airflow pools set {name} failed")
 
+    def start_dag_test(
+        self, dag_id: str, *, log_name: str | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start ``airflow dags test`` without waiting: for tests that kill it from outside."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        log = (self.home / (log_name or f"dagrun-{dag_id}.log")).open("ab")
+        command = [str(Path(sys.executable).parent / "airflow"), "dags", "test", dag_id]
+        return subprocess.Popen(command, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+
     def test_dag(self, dag_id: str, *, log_name: str | None = None) -> DagRunResult:
         """One real DAG run in-process of a child ``airflow dags test`` (tasks really execute)."""
         name = log_name or f"dagrun-{dag_id}.log"

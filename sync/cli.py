@@ -109,7 +109,7 @@ def _cmd_simulators_up(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from sync.demo import run_demo
 
-    return run_demo(zaken=args.zaken, seed=args.seed, keep=args.keep)
+    return run_demo(zaken=args.zaken, seed=args.seed)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,7 +119,6 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="all flows against the simulators, with a summary")
     demo.add_argument("--zaken", type=int, default=40, help="number of synthetic zaken")
     demo.add_argument("--seed", type=int, default=2026)
-    demo.add_argument("--keep", action="store_true", help="keep the demo folder afterwards")
     demo.set_defaults(handler=_cmd_demo)
 
     db = commands.add_parser("db", help="state store").add_subparsers(dest="sub", required=True)

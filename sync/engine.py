@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -51,6 +52,14 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Objects written side by side per task; with the Airflow pool's slots this caps the
+#: parallel calls to a target system (pool slots x write concurrency).
+DEFAULT_WRITE_CONCURRENCY = 4
+
+# Outcomes of a write that are not ledger states: the record goes back to its source.
+_DEFERRED = "deferred"  # transient faults outlasted the retries; it may have landed
+_BLOCKED = "blocked"  # not tried: an earlier write to the same object was deferred
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,7 @@ class BatchOutcome:
     in_step: int = 0
     dead_lettered: int = 0
     still_dead: int = 0
+    deferred: int = 0
     dead_reasons: dict[str, int] = field(default_factory=dict)
     record_states: dict[str, str] = field(default_factory=dict)
 
@@ -104,6 +114,7 @@ class BatchOutcome:
         self.in_step += other.in_step
         self.dead_lettered += other.dead_lettered
         self.still_dead += other.still_dead
+        self.deferred += other.deferred
         for reason, count in other.dead_reasons.items():
             self.dead_reasons[reason] = self.dead_reasons.get(reason, 0) + count
 
@@ -114,6 +125,7 @@ class BatchOutcome:
             "in_step": self.in_step,
             "dead_lettered": self.dead_lettered,
             "still_dead": self.still_dead,
+            "deferred": self.deferred,
             "dead_reasons": dict(self.dead_reasons),
         }
 
@@ -141,12 +153,14 @@ class Engine:
         targets: Mapping[str, Target],
         mappings: MappingTables,
         retry: RetryPolicy | None = None,
+        write_concurrency: int = DEFAULT_WRITE_CONCURRENCY,
     ) -> None:
         self.store = store
         self.flow = flow
         self.targets = targets
         self.mappings = mappings
         self.retry = retry or RetryPolicy()
+        self.write_concurrency = write_concurrency
 
     # -- step 1 -------------------------------------------------------------------------------
     def _dead(
@@ -159,6 +173,7 @@ class Engine:
         payload_ref: str,
         error: PermanentError,
         attempts: int = 1,
+        record: SourceRecord | None = None,
     ) -> None:
         letter = record_dead_letter(
             session,
@@ -169,6 +184,7 @@ class Engine:
             message=str(error),
             payload_ref=payload_ref,
             attempts=attempts,
+            record=record,
         )
         if letter.id is None:  # new: not flushed yet
             outcome.dead_lettered += 1
@@ -199,6 +215,7 @@ class Engine:
         context = PlanContext(identity=IdentityMap(session), mappings=self.mappings)
         planned: list[_Planned] = []
         newest: dict[tuple[str, str], str | None] = {}
+        seen: set[tuple[str, str]] = set()  # one write per ledger key per batch
         good = [r for r in records if isinstance(r, SourceRecord)]
         # Changes of one object in the order they happened; others keep arrival order.
         good.sort(key=lambda r: (r.ordering_key or "", r.ordering_value or ""))
@@ -224,10 +241,15 @@ class Engine:
                     key=record.key,
                     payload_ref=record.payload_ref,
                     error=error,
+                    record=record,
                 )
                 continue
             state = "in_step"
             for operation in operations:
+                slot = (operation.target_system, operation.ledger_key)
+                if slot in seen:
+                    continue
+                seen.add(slot)
                 item = self._intend(session, record, operation, newest)
                 if item is None:
                     continue
@@ -327,6 +349,15 @@ class Engine:
             pass
         except PermanentError as error:
             return LedgerState.DEAD, error
+        except TransientError as error:
+            log.warning(
+                "deferred %s %s after %s attempts: %s",
+                item.operation.name,
+                item.operation.ledger_key,
+                self.retry.attempts,
+                mask_text(str(error)),
+            )
+            return _DEFERRED, None
         crash_point("after_target_write")
         return LedgerState.DELIVERED, None
 
@@ -334,18 +365,34 @@ class Engine:
     def run_batch(
         self, batch: SourceBatch, *, cursor_source: str | None = None, on_commit: CommitHook
     ) -> BatchOutcome:
-        """Process one batch through the three steps; see the module docstring."""
+        """Process one batch through the three steps; see the module docstring.
+
+        An operation whose transient faults outlast the retry budget is *deferred*: it and every
+        later operation on the same target object stay unwritten (so their order holds), their
+        records are handed back to the source unacknowledged, and the rest of the batch goes on.
+        When nothing at all could be written, the batch still commits and then raises
+        :class:`TransientError`, so Airflow retries the task with its backoff.
+        """
         out = BatchOutcome()
         with self.store.session() as session:
             planned = self._intent(session, batch.records, out)
         crash_point("after_intent")
-        results = [(item, *self._write(item)) for item in planned]
+        results = self._write_all(planned)
+        written = 0
         with self.store.session() as session:
             for item, state, error in results:
                 entry = session.get(LedgerEntry, item.ledger_id)
                 assert entry is not None
-                entry.state = state
                 key = item.record.key
+                if state in (_DEFERRED, _BLOCKED):
+                    # Tried and failed: may have landed, check next time. Never tried: pending.
+                    entry.state = (
+                        LedgerState.IN_FLIGHT if state == _DEFERRED else LedgerState.PENDING
+                    )
+                    if out.record_states.get(key) != "dead":
+                        out.record_states[key] = "deferred"
+                    continue
+                entry.state = state
                 if error is not None:
                     entry.last_error = mask_text(str(error))
                     self._dead(
@@ -356,19 +403,65 @@ class Engine:
                         payload_ref=item.record.payload_ref,
                         error=error,
                         attempts=item.attempts,
+                        record=item.record,
                     )
                     out.record_states[key] = "dead"
-                elif out.record_states.get(key) == "pending":
+                    continue
+                written += 1
+                if out.record_states.get(key) == "pending":
                     out.record_states[key] = "delivered"
             for key, state in out.record_states.items():
                 if state == "delivered":
                     out.delivered += 1
+                elif state == "deferred":
+                    out.deferred += 1
                 elif state == "pending":  # every write of it failed for good
                     out.record_states[key] = "dead"
-            if cursor_source is not None and batch.cursor_after is not None:
+            if cursor_source is not None and batch.cursor_after is not None and not out.deferred:
                 self._advance_cursor(session, cursor_source, batch.cursor_after)
             on_commit(session, out)
+        if out.deferred and not written:
+            raise TransientError(
+                f"{out.deferred} record(s) uitgesteld: het doelsysteem bleef onbereikbaar",
+                operation=self.flow.name,
+            )
         return out
+
+    def _write_all(
+        self, planned: Sequence[_Planned]
+    ) -> list[tuple[_Planned, str, PermanentError | None]]:
+        """Write each object's operations in order, different objects side by side.
+
+        One object (a zaak in the e-Suite) is one group: its writes go one after the other, and
+        after a deferral the later ones wait (``_BLOCKED``). Groups run on ``write_concurrency``
+        threads, so a slow or faulty answer for one zaak does not hold up the others.
+        """
+        groups: dict[tuple[str, str], list[int]] = {}
+        for index, item in enumerate(planned):
+            groups.setdefault((item.operation.target_system, item.operation.target_key), []).append(
+                index
+            )
+        results: list[tuple[_Planned, str, PermanentError | None] | None] = [None] * len(planned)
+
+        def run_group(indexes: list[int]) -> None:
+            deferred = False
+            for index in indexes:
+                item = planned[index]
+                if deferred:
+                    results[index] = (item, _BLOCKED, None)
+                    continue
+                state, error = self._write(item)
+                deferred = state == _DEFERRED
+                results[index] = (item, state, error)
+
+        if self.write_concurrency <= 1 or len(groups) <= 1:
+            for indexes in groups.values():
+                run_group(indexes)
+        else:
+            with ThreadPoolExecutor(self.write_concurrency, thread_name_prefix="write") as pool:
+                for future in [pool.submit(run_group, ix) for ix in groups.values()]:
+                    future.result()  # re-raise the first unexpected error
+        return [result for result in results if result is not None]
 
     def _advance_cursor(self, session: Session, source_system: str, value: str) -> None:
         cursor = session.get(Cursor, (self.flow.name, source_system))

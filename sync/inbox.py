@@ -16,7 +16,7 @@ import hashlib
 import logging
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -341,22 +341,40 @@ class InboxSource:
         except InvalidMessageError as error:
             return [RecordError(self.system, ref, ref, error)]
 
-    def acknowledge(self, session: Session, batch_id: int, dead_refs: set[str]) -> None:
-        """Inside the engine's outcome transaction: mark messages handled, close the batch."""
+    def acknowledge(
+        self,
+        session: Session,
+        batch_id: int,
+        dead_refs: Collection[str],
+        deferred_refs: Collection[str] = (),
+    ) -> None:
+        """Inside the engine's outcome transaction: mark messages handled, close the batch.
+
+        Deferred messages go back to the pool (no batch), to be claimed again, in order.
+        """
         now = utcnow()
+        if deferred_refs:
+            session.execute(
+                update(InboxMessage)
+                .where(InboxMessage.id.in_([_inbox_id(ref) for ref in deferred_refs]))
+                .values(batch_id=None)
+            )
         session.execute(
             update(InboxMessage)
             .where(InboxMessage.batch_id == batch_id, InboxMessage.state == InboxState.RECEIVED)
             .values(state=InboxState.PROCESSED, processed_at=now)
         )
         if dead_refs:
-            ids = [int(ref.removeprefix("inbox:")) for ref in dead_refs]
             session.execute(
                 update(InboxMessage)
-                .where(InboxMessage.id.in_(ids))
+                .where(InboxMessage.id.in_([_inbox_id(ref) for ref in dead_refs]))
                 .values(state=InboxState.DEAD, processed_at=now)
             )
         batch = session.get(WorkBatch, batch_id)
         if batch is not None:
             batch.state = BatchState.COMMITTED
             batch.committed_at = now
+
+
+def _inbox_id(ref: str) -> int:
+    return int(ref.removeprefix("inbox:"))

@@ -13,6 +13,9 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
+from adapters.allegro.client import AllegroClient
+from adapters.allegro.config import AllegroConfig
+from adapters.allegro.source import AllegroZakenSource
 from adapters.base import SourceBatch
 from adapters.esuite.client import EsuiteClient
 from adapters.esuite.config import EsuiteConfig
@@ -20,6 +23,7 @@ from adapters.esuite.target import EsuiteTarget
 from mappings import load_tables
 from stuf.privacy import mask_text
 from sync.config import Settings, load_settings
+from sync.deadletters import record_from_letter
 from sync.engine import BatchOutcome, Engine, RetryPolicy
 from sync.flows.zaken import FLOW_NAME, ZAKEN_FUNCTIONS, ZakenFlow
 from sync.inbox import InboxSource
@@ -30,7 +34,8 @@ from sync.store.models import SyncRun, utcnow
 __all__ = [
     "DEFAULT_BUDGET_S",
     "PartitionResult",
-    "dead_payload_refs",
+    "payload_refs",
+    "run_allegro_zaken",
     "run_zaken_partition",
     "run_zaken_resends",
 ]
@@ -58,12 +63,12 @@ class PartitionResult:
         }
 
 
-def dead_payload_refs(batch: SourceBatch, outcome: BatchOutcome) -> set[str]:
-    """Payload references of the records that ended as dead letters in this batch."""
+def payload_refs(batch: SourceBatch, outcome: BatchOutcome, state: str) -> set[str]:
+    """Inbox references of the records that ended in ``state`` ("dead", "deferred")."""
     refs = {
         record.payload_ref
         for record in batch.records
-        if outcome.record_states.get(record.key) == "dead"
+        if outcome.record_states.get(record.key) == state
     }
     return {ref for ref in refs if ref.startswith("inbox:")}
 
@@ -71,7 +76,12 @@ def dead_payload_refs(batch: SourceBatch, outcome: BatchOutcome) -> set[str]:
 def _acknowledge(
     source: InboxSource, batch_id: int, batch: SourceBatch, session: Session, outcome: BatchOutcome
 ) -> None:
-    source.acknowledge(session, batch_id, dead_payload_refs(batch, outcome))
+    source.acknowledge(
+        session,
+        batch_id,
+        payload_refs(batch, outcome, "dead"),
+        payload_refs(batch, outcome, "deferred"),
+    )
 
 
 def _zaken_engine(
@@ -86,6 +96,87 @@ def _zaken_engine(
         retry=retry,
     )
     return engine, client
+
+
+def run_allegro_zaken(
+    *,
+    esuite: EsuiteConfig,
+    allegro: AllegroConfig,
+    settings: Settings | None = None,
+    store: Store | None = None,
+    budget_s: float = DEFAULT_BUDGET_S,
+    retry: RetryPolicy | None = None,
+    run_ref: str | None = None,
+) -> PartitionResult:
+    """Read Allegro's zaken exports (one file per batch) into the e-Suite.
+
+    A file is answered (return file) only after its batch committed, and only when none of its
+    records was deferred: a deferred file is offered again and its delivered rows are in step.
+    """
+    settings = settings or load_settings()
+    own_store = store is None
+    store = store or open_store(settings)
+    engine, client = _zaken_engine(store, settings, esuite, retry)
+    source = AllegroZakenSource(AllegroClient(allegro))
+    total = BatchOutcome()
+    batches = 0
+    run_id = _start_run(store, source.system, run_ref)
+    deadline = time.monotonic() + budget_s
+    error: str | None = None
+    try:
+        while time.monotonic() < deadline:
+            batch = source.read_batch(engine.read_cursor(source.system), settings.batch_size)
+            if batch is None:
+                break
+            outcome = engine.run_batch(batch, cursor_source=source.system, on_commit=_no_ack)
+            total.add(outcome)
+            batches += 1
+            if outcome.deferred:
+                break  # the file comes again next run; its delivered rows will be in step
+            batch.context["rejected"] = {
+                key: "afgewezen, zie dead letter in Ketenbrug"
+                for key, state in outcome.record_states.items()
+                if state == "dead"
+            }
+            source.after_commit(batch)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        _finish_run(store, run_id, total, error)
+        source.client.close()
+        client.close()
+        if own_store:
+            store.dispose()
+    return PartitionResult(FLOW_NAME, -1, batches, total)
+
+
+def _no_ack(_session: Session, _outcome: BatchOutcome) -> None:
+    """Allegro is acknowledged by a return file after the commit, not inside it."""
+
+
+def _start_run(store: Store, source_system: str, run_ref: str | None) -> int:
+    with store.session() as session:
+        run = SyncRun(flow=FLOW_NAME, source_system=source_system, run_ref=run_ref)
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def _finish_run(store: Store, run_id: int, total: BatchOutcome, error: str | None) -> None:
+    with store.session() as session:
+        finished = session.get(SyncRun, run_id)
+        if finished is None:
+            return
+        finished.finished_at = utcnow()
+        finished.state = "failed" if error else "success"
+        finished.error = mask_text(error) if error else None
+        finished.records_read = total.read
+        finished.delivered = total.delivered
+        finished.in_step = total.in_step
+        finished.dead_lettered = total.dead_lettered
+        finished.still_dead = total.still_dead
+        finished.deferred = total.deferred
 
 
 def run_zaken_resends(
@@ -105,7 +196,12 @@ def run_zaken_resends(
         source = InboxSource(
             store, flow=FLOW_NAME, functions=ZAKEN_FUNCTIONS, partition=0, partitions=1
         )
-        outcome = resend_claimed(store, engine, claimed, source.records_for)
+        outcome = resend_claimed(
+            store,
+            engine,
+            claimed,
+            lambda letter: record_from_letter(letter) or source.records_for(letter),
+        )
     finally:
         client.close()
         if own_store:
@@ -137,11 +233,7 @@ def run_zaken_partition(
     )
     total = BatchOutcome()
     batches = 0
-    with store.session() as session:
-        run = SyncRun(flow=FLOW_NAME, source_system=source.system, run_ref=run_ref)
-        session.add(run)
-        session.flush()
-        run_id = run.id
+    run_id = _start_run(store, source.system, run_ref)
     deadline = time.monotonic() + budget_s
     error: str | None = None
     try:
@@ -157,17 +249,7 @@ def run_zaken_partition(
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        with store.session() as session:
-            finished = session.get(SyncRun, run_id)
-            if finished is not None:
-                finished.finished_at = utcnow()
-                finished.state = "failed" if error else "success"
-                finished.error = mask_text(error) if error else None
-                finished.records_read = total.read
-                finished.delivered = total.delivered
-                finished.in_step = total.in_step
-                finished.dead_lettered = total.dead_lettered
-                finished.still_dead = total.still_dead
+        _finish_run(store, run_id, total, error)
         client.close()
         if own_store:
             store.dispose()

@@ -14,7 +14,7 @@ from sync.store.models import DeadLetter, DeadLetterState, SyncRun
 
 __all__ = ["combine", "flow_report", "format_report"]
 
-_COUNTS = ("read", "delivered", "in_step", "dead_lettered", "still_dead", "batches")
+_COUNTS = ("read", "delivered", "in_step", "dead_lettered", "still_dead", "deferred", "batches")
 
 
 def combine(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -30,27 +30,37 @@ def combine(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return total
 
 
-def flow_report(store: Store, flow: str, *, since: datetime | None = None) -> dict[str, Any]:
-    """Counts of the runs of ``flow`` (since a moment) and its open dead letters by reason."""
+def flow_report(
+    store: Store, flow: str, *, since: datetime | None = None, source_system: str | None = None
+) -> dict[str, Any]:
+    """Counts of the runs of ``flow`` (since a moment, of one source or all) and its open
+    dead letters by reason."""
+    open_letters = [DeadLetter.flow == flow, DeadLetter.state == DeadLetterState.OPEN]
+    query = select(SyncRun).where(SyncRun.flow == flow)
+    if since is not None:
+        query = query.where(SyncRun.started_at >= since)
+    if source_system is not None:
+        query = query.where(SyncRun.source_system == source_system)
+        open_letters.append(DeadLetter.source_system == source_system)
     with store.session() as session:
-        query = select(SyncRun).where(SyncRun.flow == flow)
-        if since is not None:
-            query = query.where(SyncRun.started_at >= since)
         runs = list(session.scalars(query))
         reasons = dict(
             session.execute(
                 select(DeadLetter.reason, func.count(DeadLetter.id))
-                .where(DeadLetter.flow == flow, DeadLetter.state == DeadLetterState.OPEN)
+                .where(*open_letters)
                 .group_by(DeadLetter.reason)
             ).all()
         )
+        created = [*open_letters[:1]]
+        if since is not None:
+            created.append(DeadLetter.created_at >= since)
+        if source_system is not None:
+            created.append(DeadLetter.source_system == source_system)
+        new_letters = session.scalar(select(func.count(DeadLetter.id)).where(*created)) or 0
         examples = [
             (letter.id, letter.reason, mask_text(letter.message))
             for letter in session.scalars(
-                select(DeadLetter)
-                .where(DeadLetter.flow == flow, DeadLetter.state == DeadLetterState.OPEN)
-                .order_by(DeadLetter.id)
-                .limit(5)
+                select(DeadLetter).where(*open_letters).order_by(DeadLetter.id).limit(5)
             )
         ]
     return {
@@ -60,8 +70,10 @@ def flow_report(store: Store, flow: str, *, since: datetime | None = None) -> di
         "read": sum(run.records_read for run in runs),
         "delivered": sum(run.delivered for run in runs),
         "in_step": sum(run.in_step for run in runs),
-        "dead_lettered": sum(run.dead_lettered for run in runs),
+        # counted from the table: the inbox dead-letters unreadable messages outside any run
+        "dead_lettered": new_letters,
         "still_dead": sum(run.still_dead for run in runs),
+        "deferred": sum(run.deferred for run in runs),
         "open_dead_letters": reasons,
         "examples": examples,
     }
@@ -76,6 +88,7 @@ def format_report(title: str, report: Mapping[str, Any]) -> str:
         f"  al in de pas       {report['in_step']:>7}",
         f"  nieuwe dead letters {report['dead_lettered']:>6}",
         f"  nog steeds dead    {report['still_dead']:>7}",
+        f"  uitgesteld (retry) {report['deferred']:>7}",
     ]
     open_letters = report.get("open_dead_letters") or {}
     if open_letters:

@@ -10,6 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from simulators.sftp.testing import (  # noqa: F401  (shared fixtures: the real sshd)
+    sftp_area,
+    sftp_connect,
+    sshd_server,
+    tcp_proxy,
+)
 from sync.store.db import Store
 
 PG_URL = os.environ.get(

@@ -7,6 +7,7 @@ Ketenbrug's error tree: the engine can then tell a retry from a dead letter.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import requests
@@ -51,15 +52,36 @@ class EsuiteClient:
 
     def __init__(self, config: EsuiteConfig, session: requests.Session | None = None) -> None:
         self.config = config
-        self.session = session or requests.Session()
-        self.session.verify = config.verify
-        if config.client_cert:
-            self.session.cert = (
-                (config.client_cert, config.client_key) if config.client_key else config.client_cert
-            )
+        self._given = session
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    @property
+    def session(self) -> requests.Session:
+        """One ``requests.Session`` per thread (the engine writes from several threads)."""
+        if self._given is not None:
+            return self._given
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.verify = self.config.verify
+            if self.config.client_cert:
+                session.cert = (
+                    (self.config.client_cert, self.config.client_key)
+                    if self.config.client_key
+                    else self.config.client_cert
+                )
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
 
     def close(self) -> None:
-        self.session.close()
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
 
     def call(self, message: Any, *, writes: bool) -> Any:
         """Send one message and return the parsed answer (or raise from the error tree)."""

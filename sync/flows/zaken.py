@@ -36,7 +36,7 @@ class ZakenFlow:
         if record.kind == "zaakupdate":
             return [self._update_zaak(record, context)]
         if record.kind == "zaakstatus":
-            return [self._status(record, context)]
+            return [*self._zaak_with_status(record, context), self._status(record, context)]
         raise PermanentError(f"recordsoort {record.kind!r} hoort niet bij de zaken-flow")
 
     @staticmethod
@@ -86,6 +86,38 @@ class ZakenFlow:
             target_key=wordt["identificatie"],
             data={"identificatie": wordt["identificatie"], "was": was, "wordt": wordt},
         )
+
+    def _zaak_with_status(self, record: SourceRecord, context: PlanContext) -> list[Operation]:
+        """A source that sends the zaak along with each status (Allegro) gets the zaak created
+        in the e-Suite first (once: the ledger key is the zaak), and its einddatum set when the
+        closing status brings one."""
+        raw = record.data.get("zaak")
+        if not raw:
+            return []
+        zaak = dict(raw)
+        einddatum = zaak.pop("einddatum", None)
+        data = self._zaak_data(record, context, {**zaak, "einddatum": None})
+        operations = [
+            Operation(
+                target_system=ESUITE,
+                name=CREEER_ZAAK,
+                ledger_key=f"zaak:{zaak['identificatie']}",
+                target_key=data["identificatie"],
+                data=data,
+            )
+        ]
+        if einddatum:
+            wordt = {**data, "einddatum": einddatum}
+            operations.append(
+                Operation(
+                    target_system=ESUITE,
+                    name=UPDATE_ZAAK,
+                    ledger_key=f"zaakupdate:{zaak['identificatie']}:einddatum",
+                    target_key=data["identificatie"],
+                    data={"identificatie": data["identificatie"], "was": data, "wordt": wordt},
+                )
+            )
+        return operations
 
     def _status(self, record: SourceRecord, context: PlanContext) -> Operation:
         data = record.data

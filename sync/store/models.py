@@ -103,6 +103,7 @@ class SyncRun(Base):
     in_step: Mapped[int] = mapped_column(Integer, default=0)
     dead_lettered: Mapped[int] = mapped_column(Integer, default=0)
     still_dead: Mapped[int] = mapped_column(Integer, default=0)
+    deferred: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -219,6 +220,7 @@ class DeadLetter(Base):
     reason: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)
     payload_ref: Mapped[str | None] = mapped_column(String(250))
+    record_json: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     state: Mapped[str] = mapped_column(String(16), default=DeadLetterState.OPEN)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

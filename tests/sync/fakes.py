@@ -41,7 +41,7 @@ class EchoFlow:
                 target_system="fake",
                 name="put",
                 ledger_key=rec.key,
-                target_key=rec.key,
+                target_key=f"obj:{rec.data['obj']}" if rec.ordering_key else rec.key,
                 data=dict(rec.data),
                 ordering_key=rec.ordering_key,
                 ordering_value=rec.ordering_value,

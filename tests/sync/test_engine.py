@@ -80,12 +80,12 @@ def test_transient_faults_are_retried_then_delivered_once(store: Store) -> None:
     assert target.writes["r1"] == 1
 
 
-def test_transient_faults_beyond_the_budget_fail_the_batch_and_rerun_delivers(
+def test_transient_faults_beyond_the_budget_defer_and_rerun_delivers(
     store: Store,
 ) -> None:
     target = FakeTarget(transient_left={"r1": 10})
     runner = engine(store, target)
-    with pytest.raises(TransientError):
+    with pytest.raises(TransientError):  # nothing could be written at all
         runner.run_batch(batch(record("r1")), on_commit=nothing)
     target.transient_left.clear()
     outcome = runner.run_batch(batch(record("r1")), on_commit=nothing)
@@ -175,3 +175,48 @@ def test_duplicate_unmapped_record_keeps_one_open_dead_letter(store: Store) -> N
     with store.session() as session:
         assert session.scalar(select(func.count(DeadLetter.id))) == 1
         assert session.scalars(select(DeadLetter)).one().attempts == 2
+
+
+def test_write_that_keeps_failing_is_deferred_with_later_writes_to_the_same_object(
+    store: Store,
+) -> None:
+    target = FakeTarget(transient_left={"a1": 99})
+    runner = engine(store, target)
+    outcome = runner.run_batch(
+        batch(
+            record("a1", order="2026-01-01T00:00:00Z", obj="a"),
+            record("a2", order="2026-01-02T00:00:00Z", obj="a"),
+            record("b1", order="2026-01-01T00:00:00Z", obj="b"),
+        ),
+        on_commit=nothing,
+    )
+    assert outcome.delivered == 1 and outcome.deferred == 2
+    assert outcome.record_states == {"a1": "deferred", "a2": "deferred", "b1": "delivered"}
+    assert target.writes == {"b1": 1}, "a2 waited for a1: order holds"
+    states = ledger_states(store)
+    assert (states["a1"], states["a2"]) == (LedgerState.IN_FLIGHT, LedgerState.PENDING)
+
+    target.transient_left.clear()
+    again = runner.run_batch(
+        batch(
+            record("a1", order="2026-01-01T00:00:00Z", obj="a"),
+            record("a2", order="2026-01-02T00:00:00Z", obj="a"),
+        ),
+        on_commit=nothing,
+    )
+    assert again.delivered == 2
+    assert target.writes == {"a1": 1, "a2": 1, "b1": 1}
+
+
+def test_batch_where_nothing_could_be_written_commits_then_asks_airflow_to_retry(
+    store: Store,
+) -> None:
+    target = FakeTarget(transient_left={"r1": 99})
+    committed: list[int] = []
+
+    def remember(_session: object, outcome: object) -> None:
+        committed.append(1)
+
+    with pytest.raises(TransientError):
+        engine(store, target).run_batch(batch(record("r1")), on_commit=remember)
+    assert committed == [1]

@@ -1,0 +1,281 @@
+"""Allegro's SFTP folder as a small client on paramiko, host key pinned.
+
+Why this shape: the engine decides about retries, so the client only *classifies* what went
+wrong (``adapters/errors.py``): a dropped line is transient (and the next call reconnects), a
+host key that does not match is a configuration error that must never be retried blindly, and a
+file that is missing, unreadable or corrupt is a permanent fault about that one file. Files are
+trusted only when their ``.sha256`` sidecar is there, matches the bytes as streamed, and the
+``#EINDE;<n>`` trailer is complete.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Self
+
+import paramiko
+
+from adapters.allegro.config import AllegroConfig
+from adapters.allegro.connect import SYSTEM, connect_pinned
+from adapters.allegro.csv_format import TrailerError, check_trailer, render_return
+from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
+from stuf.privacy import mask_text
+
+__all__ = [
+    "SYSTEM",
+    "AllegroClient",
+    "ExportIntegrityError",
+    "ExportNotReadyError",
+    "RemoteFileError",
+    "UnsafeNameError",
+    "VerifiedExport",
+    "connect_pinned",
+    "is_temp_name",
+    "safe_name",
+]
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 32_768
+TEMP_SUFFIXES = (".part", ".tmp", ".filepart")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+_SIDECAR = re.compile(r"^([0-9a-f]{64})  (\S+)\n?$")
+
+
+class UnsafeNameError(PermanentError):
+    """A file name from outside that could escape its folder: refused, never used as a path."""
+
+    reason = "unsafe_name"
+
+
+class RemoteFileError(PermanentError):
+    """One remote file is missing or not readable/writable for us."""
+
+    reason = "file_unavailable"
+
+
+class ExportNotReadyError(TransientError):
+    """The sidecar is not there yet: Allegro is still publishing; look again next run."""
+
+
+class ExportIntegrityError(PermanentError):
+    """An export that must not be processed: ``reason`` is ``truncated`` or
+    ``checksum_mismatch``; ``sha256`` is the digest of the bytes actually read."""
+
+    def __init__(self, message: str, *, reason: str, file: str, sha256: str) -> None:
+        super().__init__(message, system=SYSTEM, operation="read_export")
+        self.reason = reason
+        self.file = file
+        self.sha256 = sha256
+
+
+@dataclass(frozen=True)
+class VerifiedExport:
+    """An export whose bytes matched its sidecar and trailer."""
+
+    name: str
+    content: bytes
+    sha256: str
+
+
+def is_temp_name(name: str) -> bool:
+    """True for files still being written (dot files, ``.part``/``.tmp``/``.filepart``)."""
+    return name.startswith(".") or name.endswith(TEMP_SUFFIXES)
+
+
+def safe_name(name: str) -> str:
+    """``name`` if it is a plain, final file name; else :class:`UnsafeNameError`."""
+    if not _SAFE_NAME.match(name) or ".." in name:
+        raise UnsafeNameError(
+            f"onveilige bestandsnaam geweigerd: {mask_text(name)[:80]!r}", system=SYSTEM
+        )
+    if is_temp_name(name):
+        raise UnsafeNameError(f"tijdelijke bestandsnaam geweigerd: {name!r}", system=SYSTEM)
+    return name
+
+
+class AllegroClient:
+    """Reads exports from and writes return files to Allegro's SFTP folders.
+
+    Connects on first use and again after a dropped connection; no retries here (the engine
+    retries a :class:`TransientError`). Not thread-safe: one client per task.
+    """
+
+    def __init__(self, config: AllegroConfig) -> None:
+        self.config = config
+        self._ssh: paramiko.SSHClient | None = None
+        self._sftp: paramiko.SFTPClient | None = None
+
+    # ------------------------------------------------------------------ session
+    def _session(self) -> paramiko.SFTPClient:
+        transport = self._ssh.get_transport() if self._ssh is not None else None
+        if self._sftp is None or transport is None or not transport.is_active():
+            self.close()
+            self._ssh, self._sftp = connect_pinned(self.config)
+        return self._sftp
+
+    def close(self) -> None:
+        """Close the session (if any); the next call opens a new one."""
+        sftp, ssh, self._sftp, self._ssh = self._sftp, self._ssh, None, None
+        for closable in (sftp, ssh):
+            try:
+                if closable is not None:
+                    closable.close()
+            except (EOFError, OSError, paramiko.SSHException):
+                pass  # a connection already cut cannot be closed politely
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _guard(self, operation: str, file: str | None = None) -> Iterator[None]:
+        """Translate paramiko/socket errors; a missing *folder* is config, a missing file not."""
+        what = f"bestand {file}" if file else "map"
+        try:
+            yield
+        except KetenbrugError:
+            raise
+        except (FileNotFoundError, PermissionError) as exc:
+            text = "bestaat niet" if exc.errno == errno.ENOENT else "geen toegang"
+            kind = RemoteFileError if file else ConfigError
+            raise kind(f"Allegro {what}: {text}", system=SYSTEM, operation=operation) from exc
+        except (EOFError, OSError, paramiko.SSHException, paramiko.SFTPError) as exc:
+            self.close()  # reconnect lazily on the next call
+            raise TransientError(
+                f"Allegro-verbinding verbroken tijdens {operation}: {type(exc).__name__}",
+                system=SYSTEM,
+                operation=operation,
+            ) from exc
+
+    # ------------------------------------------------------------------ export side
+    def list_exports(self, prefix: str = "") -> list[str]:
+        """Final export names (``*.csv``) starting with ``prefix``, sorted by name.
+
+        Temporary names are skipped; a name breaking the safe-name rule is skipped with a
+        warning (it must not stop the other files, and it is never used as a path).
+        """
+        with self._guard("list_exports"):
+            names = self._session().listdir(self.config.export_dir)
+        exports = []
+        for name in names:
+            if is_temp_name(name) or not name.endswith(".csv") or not name.startswith(prefix):
+                continue
+            if not _SAFE_NAME.match(name) or ".." in name:
+                log.warning("allegro: onveilige bestandsnaam overgeslagen: %r", mask_text(name))
+                continue
+            exports.append(name)
+        return sorted(exports)
+
+    def read_export(self, name: str) -> bytes:
+        """The verified bytes of export ``name`` (see :meth:`fetch_export`)."""
+        return self.fetch_export(name).content
+
+    def fetch_export(self, name: str) -> VerifiedExport:
+        """Stream export ``name``, hashing while reading, and verify sidecar and trailer.
+
+        Raises :class:`ExportNotReadyError` without a sidecar (still being published) and
+        :class:`ExportIntegrityError` (``truncated`` / ``checksum_mismatch``) for a bad file.
+        """
+        name = safe_name(name)
+        path = f"{self.config.export_dir}/{name}"
+        with self._guard("read_export", name):
+            sftp = self._session()
+            try:
+                with sftp.open(path + ".sha256", "rb") as handle:
+                    sidecar = handle.read(4096)
+            except FileNotFoundError:
+                raise ExportNotReadyError(
+                    f"Allegro {name}: nog geen .sha256, bestand niet klaar", system=SYSTEM
+                ) from None
+            digest = hashlib.sha256()
+            content = bytearray()
+            with sftp.open(path, "rb") as handle:
+                handle.prefetch()
+                while chunk := handle.read(CHUNK_SIZE):
+                    digest.update(chunk)
+                    content += chunk
+        actual = digest.hexdigest()
+        expected = _sidecar_digest(sidecar, name, actual)
+        try:
+            check_trailer(bytes(content))
+        except TrailerError as exc:
+            raise ExportIntegrityError(
+                f"Allegro {name}: {exc}", reason="truncated", file=name, sha256=actual
+            ) from exc
+        if actual != expected:
+            raise ExportIntegrityError(
+                f"Allegro {name}: SHA-256 {actual[:12]}… wijkt af van sidecar {expected[:12]}…",
+                reason="checksum_mismatch",
+                file=name,
+                sha256=actual,
+            )
+        log.info("allegro: %s gelezen en geverifieerd (%d bytes)", name, len(content))
+        return VerifiedExport(name, bytes(content), actual)
+
+    def has_return(self, name: str) -> bool:
+        """True when Ketenbrug already answered export ``name`` (return file present,
+        processed by Allegro, or the export archived): it must not be offered again."""
+        name = safe_name(name)
+        stem = name.removesuffix(".csv")
+        candidates = (
+            f"{self.config.return_dir}/{stem}.retour.csv",
+            f"{self.config.return_dir}/verwerkt/{stem}.retour.csv",
+            f"{self.config.export_dir}/archief/{name}",
+        )
+        with self._guard("has_return", name):
+            sftp = self._session()
+            for path in candidates:
+                try:
+                    sftp.stat(path)
+                except FileNotFoundError:
+                    continue
+                return True
+        return False
+
+    # ------------------------------------------------------------------ return side
+    def write_return(self, name: str, rows: Sequence[tuple[str, str, str]]) -> str:
+        """Write ``return/<stem>.retour.csv`` for export ``name`` (temp name, then posix rename).
+
+        ``rows`` are ``(sleutel, resultaat, melding)``; meldingen are BSN-masked. Writing it
+        again overwrites it with the same content: safe after a crash. Returns the file name.
+        """
+        name = safe_name(name)
+        final = f"{name.removesuffix('.csv')}.retour.csv"
+        data = render_return(rows)
+        folder = self.config.return_dir
+        with self._guard("write_return", final):
+            sftp = self._session()
+            temp = f"{folder}/.{final}.part"
+            with sftp.open(temp, "wb") as handle:
+                handle.write(data)
+            sftp.posix_rename(temp, f"{folder}/{final}")
+        log.info("allegro: retourbestand %s geschreven (%d regels)", final, len(rows))
+        return final
+
+
+def _sidecar_digest(sidecar: bytes, name: str, actual: str) -> str:
+    """The hex digest in a ``sha256sum`` line naming ``name``; a bad sidecar is a mismatch."""
+    match = _SIDECAR.match(sidecar.decode("ascii", errors="replace"))
+    if match is None or match.group(2) != name:
+        raise ExportIntegrityError(
+            f"Allegro {name}: sidecar .sha256 onleesbaar of voor een ander bestand",
+            reason="checksum_mismatch",
+            file=name,
+            sha256=actual,
+        )
+    return match.group(1)
