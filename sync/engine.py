@@ -57,6 +57,9 @@ log = logging.getLogger(__name__)
 #: parallel calls to a target system (pool slots x write concurrency).
 DEFAULT_WRITE_CONCURRENCY = 4
 
+# Keys per IN (...) query: well under SQLite's and PostgreSQL's parameter limits.
+_IN_CHUNK = 500
+
 # Outcomes of a write that are not ledger states: the record goes back to its source.
 _DEFERRED = "deferred"  # transient faults outlasted the retries; it may have landed
 _BLOCKED = "blocked"  # not tried: an earlier write to the same object was deferred
@@ -134,9 +137,13 @@ class BatchOutcome:
 class _Planned:
     record: SourceRecord
     operation: Operation
-    ledger_id: int
+    entry: LedgerEntry
     needs_check: bool
     attempts: int
+
+    @property
+    def ledger_id(self) -> int:
+        return self.entry.id
 
 
 # Commit hook: gets the open outcome transaction, to acknowledge the source in it.
@@ -200,22 +207,58 @@ class Engine:
             mask_text(str(error)),
         )
 
-    def _newest_delivered(self, session: Session, target: str, ordering_key: str) -> str | None:
-        return session.scalar(
-            select(func.max(LedgerEntry.ordering_value)).where(
-                LedgerEntry.target_system == target,
-                LedgerEntry.ordering_key == ordering_key,
-                LedgerEntry.state.in_([LedgerState.DELIVERED, LedgerState.IN_FLIGHT]),
+    def _prefetch_ledger(
+        self, session: Session, plans: Sequence[tuple[SourceRecord, Sequence[Operation]]]
+    ) -> dict[tuple[str, str, str], LedgerEntry]:
+        """The ledger rows of a whole batch in a few queries (not one per record)."""
+        keys = {op.ledger_key for _, operations in plans for op in operations}
+        found: dict[tuple[str, str, str], LedgerEntry] = {}
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), _IN_CHUNK):
+            chunk = ordered[start : start + _IN_CHUNK]
+            for entry in session.scalars(
+                select(LedgerEntry).where(
+                    LedgerEntry.flow == self.flow.name, LedgerEntry.source_key.in_(chunk)
+                )
+            ):
+                found[(entry.source_system, entry.target_system, entry.source_key)] = entry
+        return found
+
+    def _prefetch_newest(
+        self, session: Session, plans: Sequence[tuple[SourceRecord, Sequence[Operation]]]
+    ) -> dict[tuple[str, str], str | None]:
+        """Per object (ordering key), the newest change delivered or in flight, for the batch."""
+        slots: set[tuple[str, str]] = {
+            (op.target_system, op.ordering_key)
+            for _, operations in plans
+            for op in operations
+            if op.ordering_key and op.ordering_value
+        }
+        newest: dict[tuple[str, str], str | None] = dict.fromkeys(slots)
+        ordering_keys = sorted({key for _, key in slots})
+        for start in range(0, len(ordering_keys), _IN_CHUNK):
+            chunk = ordering_keys[start : start + _IN_CHUNK]
+            rows = session.execute(
+                select(
+                    LedgerEntry.target_system,
+                    LedgerEntry.ordering_key,
+                    func.max(LedgerEntry.ordering_value),
+                )
+                .where(
+                    LedgerEntry.ordering_key.in_(chunk),
+                    LedgerEntry.state.in_([LedgerState.DELIVERED, LedgerState.IN_FLIGHT]),
+                )
+                .group_by(LedgerEntry.target_system, LedgerEntry.ordering_key)
             )
-        )
+            for target, key, value in rows:
+                if key is not None and (target, key) in newest:
+                    newest[(target, key)] = value
+        return newest
 
     def _intent(
         self, session: Session, records: Sequence[SourceRecord | RecordError], out: BatchOutcome
     ) -> list[_Planned]:
         context = PlanContext(identity=IdentityMap(session), mappings=self.mappings)
-        planned: list[_Planned] = []
-        newest: dict[tuple[str, str], str | None] = {}
-        seen: set[tuple[str, str]] = set()  # one write per ledger key per batch
         good = [r for r in records if isinstance(r, SourceRecord)]
         # Changes of one object in the order they happened; others keep arrival order.
         good.sort(key=lambda r: (r.ordering_key or "", r.ordering_value or ""))
@@ -229,10 +272,11 @@ class Engine:
                 payload_ref=bad.payload_ref,
                 error=bad.error,
             )
+        plans: list[tuple[SourceRecord, Sequence[Operation]]] = []
         for record in good:
             out.read += 1
             try:
-                operations = self.flow.plan(record, context)
+                plans.append((record, self.flow.plan(record, context)))
             except PermanentError as error:
                 self._dead(
                     session,
@@ -243,14 +287,19 @@ class Engine:
                     error=error,
                     record=record,
                 )
-                continue
+        ledger = self._prefetch_ledger(session, plans)
+        newest = self._prefetch_newest(session, plans)
+        planned: list[_Planned] = []
+        seen: set[tuple[str, str]] = set()  # one write per ledger key per batch
+        for record, operations in plans:
             state = "in_step"
             for operation in operations:
                 slot = (operation.target_system, operation.ledger_key)
                 if slot in seen:
                     continue
                 seen.add(slot)
-                item = self._intend(session, record, operation, newest)
+                entry = ledger.get((record.source_system, *slot))
+                item = self._intend(session, record, operation, entry, newest)
                 if item is None:
                     continue
                 if not isinstance(item, _Planned):  # already a dead letter: resend revives it
@@ -262,6 +311,7 @@ class Engine:
             out.record_states[record.key] = state
             if state == "in_step":
                 out.in_step += 1
+        session.flush()  # one flush for the batch: ledger ids for step 3
         return planned
 
     def _intend(
@@ -269,17 +319,10 @@ class Engine:
         session: Session,
         record: SourceRecord,
         operation: Operation,
+        entry: LedgerEntry | None,
         newest: dict[tuple[str, str], str | None],
     ) -> _Planned | str | None:
         """Ledger row for one operation; None when nothing is to be written."""
-        entry = session.scalar(
-            select(LedgerEntry).where(
-                LedgerEntry.flow == self.flow.name,
-                LedgerEntry.source_system == record.source_system,
-                LedgerEntry.source_key == operation.ledger_key,
-                LedgerEntry.target_system == operation.target_system,
-            )
-        )
         digest = operation.content_hash
         if entry is not None:
             if entry.state == LedgerState.DEAD:
@@ -290,9 +333,7 @@ class Engine:
                 return None
         if operation.ordering_key and operation.ordering_value:
             slot = (operation.target_system, operation.ordering_key)
-            if slot not in newest:
-                newest[slot] = self._newest_delivered(session, *slot)
-            current = newest[slot]
+            current = newest.get(slot)
             if entry is None and current is not None and operation.ordering_value < current:
                 entry = self._new_entry(record, operation, digest)
                 entry.state = LedgerState.SUPERSEDED
@@ -307,8 +348,7 @@ class Engine:
         entry.state = LedgerState.IN_FLIGHT
         entry.content_hash = digest
         entry.attempts += 1
-        session.flush()
-        return _Planned(record, operation, entry.id, needs_check, entry.attempts)
+        return _Planned(record, operation, entry, needs_check, entry.attempts)
 
     def _new_entry(self, record: SourceRecord, operation: Operation, digest: str) -> LedgerEntry:
         return LedgerEntry(

@@ -17,28 +17,37 @@ class IdentityMap:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        # Per session (one batch): a zaak with five statuses is looked up once, not five times.
+        self._canonical: dict[tuple[str, str, str], str | None] = {}
+        self._keys: dict[tuple[str, str, str], str | None] = {}
 
     def canonical_id(self, entity_type: str, system: str, key: str) -> str | None:
-        return self.session.scalar(
-            select(IdentityLink.canonical_id).where(
-                IdentityLink.entity_type == entity_type,
-                IdentityLink.system == system,
-                IdentityLink.key == key,
+        slot = (entity_type, system, key)
+        if slot not in self._canonical:
+            self._canonical[slot] = self.session.scalar(
+                select(IdentityLink.canonical_id).where(
+                    IdentityLink.entity_type == entity_type,
+                    IdentityLink.system == system,
+                    IdentityLink.key == key,
+                )
             )
-        )
+        return self._canonical[slot]
 
     def lookup(self, entity_type: str, system: str, key: str, other_system: str) -> str | None:
         """The key ``other_system`` uses for the object ``system`` calls ``key``, if linked."""
         canonical = self.canonical_id(entity_type, system, key)
         if canonical is None:
             return None
-        return self.session.scalar(
-            select(IdentityLink.key).where(
-                IdentityLink.entity_type == entity_type,
-                IdentityLink.canonical_id == canonical,
-                IdentityLink.system == other_system,
+        slot = (entity_type, canonical, other_system)
+        if slot not in self._keys:
+            self._keys[slot] = self.session.scalar(
+                select(IdentityLink.key).where(
+                    IdentityLink.entity_type == entity_type,
+                    IdentityLink.canonical_id == canonical,
+                    IdentityLink.system == other_system,
+                )
             )
-        )
+        return self._keys[slot]
 
     def link(
         self, entity_type: str, system: str, key: str, other_system: str, other_key: str
@@ -62,7 +71,8 @@ class IdentityMap:
                         key=sys_key,
                     )
                 )
-                self.session.flush()
+                self._canonical[(entity_type, sys_name, sys_key)] = canonical
+                self._keys[(entity_type, canonical, sys_name)] = sys_key
         return canonical
 
     def register(self, entity_type: str, system: str, key: str) -> str:
@@ -75,5 +85,5 @@ class IdentityMap:
                     entity_type=entity_type, canonical_id=canonical, system=system, key=key
                 )
             )
-            self.session.flush()
+            self._canonical[(entity_type, system, key)] = canonical
         return canonical

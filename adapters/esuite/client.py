@@ -65,6 +65,9 @@ class EsuiteClient:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            # Everything comes from the config: no proxy, CA bundle or netrc from the environment
+            # (it would also cost a scan of os.environ on every call).
+            session.trust_env = False
             session.verify = self.config.verify
             if self.config.client_cert:
                 session.cert = (
