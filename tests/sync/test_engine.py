@@ -220,3 +220,17 @@ def test_batch_where_nothing_could_be_written_commits_then_asks_airflow_to_retry
     with pytest.raises(TransientError):
         engine(store, target).run_batch(batch(record("r1")), on_commit=remember)
     assert committed == [1]
+
+
+def test_dead_letter_keeps_a_file_record_for_resend_but_not_an_inbox_one(store: Store) -> None:
+    from dataclasses import replace
+
+    from sync.deadletters import record_from_letter
+
+    from_file = replace(record("alg", "unmapped"), payload_ref="allegro:ALG_ZAKEN_1.csv#3")
+    from_inbox = replace(record("gws", "unmapped"), payload_ref="inbox:7")
+    engine(store, FakeTarget()).run_batch(batch(from_file, from_inbox), on_commit=nothing)
+    with store.session() as session:
+        letters = {letter.source_key: letter for letter in session.scalars(select(DeadLetter))}
+    assert record_from_letter(letters["alg"]) == [from_file]
+    assert record_from_letter(letters["gws"]) == [], "the inbox keeps the message itself"
