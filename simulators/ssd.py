@@ -30,8 +30,6 @@ Injected permanent faults (:mod:`simulators.faults`): ``fwi`` (``fwi:FWI/Fout`` 
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,7 +40,7 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 from lxml import etree
 
 from simulators.faults import FaultConfig, FaultDecision, FaultInjector
-from simulators.http import FAULT_KEY, json_response
+from simulators.http import FAULT_KEY
 from simulators.ssd_data import (
     NS_JAAROPGAVE,
     NS_UITKERING,
@@ -52,6 +50,7 @@ from simulators.ssd_data import (
     uitkering_response,
 )
 from simulators.ssd_soap import (
+    AuditTrail,
     SoapFault,
     SoapRequest,
     build_envelope,
@@ -128,7 +127,7 @@ class _Fwi(Exception):
         self.tekst = tekst
 
 
-class SsdApp:
+class SsdApp(AuditTrail):
     """WSGI app for both SSD operations, plus ``GET /_admin/state`` and ``POST /_admin/reset``."""
 
     transient_variants: tuple[str, ...] = ()
@@ -152,9 +151,7 @@ class SsdApp:
             key: load_schema(SCHEMA_DIR / svc.schema_dir / "BodyAction_resolved.xsd")
             for key, svc in _SERVICES.items()
         }
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-        self._calls: deque[dict[str, str]] = deque(maxlen=200)
+        AuditTrail.__init__(self)
 
     # -- WSGI ---------------------------------------------------------------------------------
 
@@ -166,7 +163,7 @@ class SsdApp:
         try:
             request = read_soap_request(environ, require_addressing=True)
         except SoapFault as fault:
-            self._record("-", "", "", f"fault:{fault.faultcode}", environ)
+            self._record("-", "", f"fault:{fault.faultcode}", environ, key="")
             body = build_envelope([], fault_element(fault.faultcode, fault.faultstring))
             return soap_answer(start_response, body, fault.status)
         decision: FaultDecision = environ.get(FAULT_KEY) or FaultDecision()
@@ -198,7 +195,7 @@ class SsdApp:
             body = fault_element(fault.faultcode, fault.faultstring, detail)
             outcome, status = f"fault:{fault.faultcode}", fault.status
             action = service.fault_action if service else ""
-        self._record(service.name if service else "-", bsn, key, outcome, environ)
+        self._record(service.name if service else "-", bsn, outcome, environ, key=key)
         headers: list[Any] = wsa_reply_headers(
             action=action,
             message_id=reply_message_id(self.data.seed, request, outcome),
@@ -288,41 +285,6 @@ class SsdApp:
         return header
 
     # -- audit trail and admin ----------------------------------------------------------------
-
-    def _record(
-        self, service: str, bsn: str, key: str, outcome: str, environ: WSGIEnvironment
-    ) -> None:
-        """Keep who asked what (BSN masked) so a test can check *eenmalige uitvraag*."""
-        with self._lock:
-            self._counts[outcome] += 1
-            self._calls.append(
-                {
-                    "service": service,
-                    "bsn": mask_bsn(bsn),
-                    "key": key,
-                    "outcome": outcome,
-                    "client_cn": str(environ.get("SSL_CLIENT_S_DN_CN", "")),
-                }
-            )
-
-    def state(self) -> dict[str, Any]:
-        with self._lock:
-            return {"counts": dict(self._counts), "calls": list(self._calls)}
-
-    def reset(self) -> None:
-        with self._lock:
-            self._counts.clear()
-            self._calls.clear()
-
-    def _admin(
-        self, path: str, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> list[bytes]:
-        if path == "/_admin/state":
-            return json_response(start_response, self.state())
-        if path == "/_admin/reset" and environ.get("REQUEST_METHOD") == "POST":
-            self.reset()
-            return json_response(start_response, {"reset": True})
-        return json_response(start_response, {"error": "not found"}, "404 Not Found")
 
 
 def _child_text(parent: etree._Element | None, path: str) -> str:

@@ -11,15 +11,19 @@ lxml's element API. Texts that end up in a fault or a log line pass :func:`mask_
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 from lxml import etree
 
+from simulators.http import json_response
 from stuf.errors import StufError
-from stuf.privacy import mask_text
+from stuf.privacy import mask_bsn, mask_text
 from stuf.xml import parse_xml
 
 __all__ = [
@@ -195,3 +199,50 @@ def soap_answer(start_response: StartResponse, body: bytes, status: str = "200 O
         [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(body)))],
     )
     return [body]
+
+
+class AuditTrail:
+    """Who asked what (BSN masked), shared by the SSD and Suwinet simulators.
+
+    Tests read it to check *eenmalige uitvraag* (one query per aanvraag) and the client
+    certificate that asked; ``/_admin/state`` and ``/_admin/reset`` expose it over HTTP.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._calls: deque[dict[str, str]] = deque(maxlen=200)
+
+    def _record(
+        self, service: str, bsn: str, outcome: str, environ: WSGIEnvironment, **extra: str
+    ) -> None:
+        with self._lock:
+            self._counts[outcome] += 1
+            self._calls.append(
+                {
+                    "service": service,
+                    "bsn": mask_bsn(bsn),
+                    **extra,
+                    "outcome": outcome,
+                    "client_cn": str(environ.get("SSL_CLIENT_S_DN_CN", "")),
+                }
+            )
+
+    def state(self) -> dict[str, Any]:
+        with self._lock:
+            return {"counts": dict(self._counts), "calls": list(self._calls)}
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+            self._calls.clear()
+
+    def _admin(
+        self, path: str, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> list[bytes]:
+        if path == "/_admin/state":
+            return json_response(start_response, self.state())
+        if path == "/_admin/reset" and environ.get("REQUEST_METHOD") == "POST":
+            self.reset()
+            return json_response(start_response, {"reset": True})
+        return json_response(start_response, {"error": "not found"}, "404 Not Found")

@@ -27,19 +27,17 @@ HTTP 500) and ``schema_invalid``.
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 from lxml import etree
 
 from simulators.faults import FaultConfig, FaultDecision, FaultInjector
-from simulators.http import FAULT_KEY, json_response
+from simulators.http import FAULT_KEY
 from simulators.ssd_soap import (
+    AuditTrail,
     SoapFault,
     SoapRequest,
     build_envelope,
@@ -116,7 +114,7 @@ def _date(text: str | None, default: date) -> date:
     return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
-class SuwinetApp:
+class SuwinetApp(AuditTrail):
     """WSGI app for both Suwinet operations, plus ``GET /_admin/state``, ``POST /_admin/reset``."""
 
     transient_variants: tuple[str, ...] = ()
@@ -126,9 +124,7 @@ class SuwinetApp:
         self.data = data or SyntheticData(0)
         self.client_count = client_count
         self._schemas = {key: load_schema(svc.schema_path) for key, svc in _SERVICES.items()}
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-        self._calls: deque[dict[str, str]] = deque(maxlen=200)
+        AuditTrail.__init__(self)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         path = str(environ.get("PATH_INFO", ""))
@@ -217,38 +213,6 @@ class SuwinetApp:
         )
         end = _date(asked.findtext("DatEPeriode") if asked is not None else None, DEFAULT_PERIOD[1])
         return uwv_response(client, (begin, end))
-
-    def _record(self, service: str, bsn: str, outcome: str, environ: WSGIEnvironment) -> None:
-        """Audit trail (BSN masked): the suwinet flow must ask once per aanvraag."""
-        with self._lock:
-            self._counts[outcome] += 1
-            self._calls.append(
-                {
-                    "service": service,
-                    "bsn": mask_bsn(bsn),
-                    "outcome": outcome,
-                    "client_cn": str(environ.get("SSL_CLIENT_S_DN_CN", "")),
-                }
-            )
-
-    def state(self) -> dict[str, Any]:
-        with self._lock:
-            return {"counts": dict(self._counts), "calls": list(self._calls)}
-
-    def reset(self) -> None:
-        with self._lock:
-            self._counts.clear()
-            self._calls.clear()
-
-    def _admin(
-        self, path: str, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> list[bytes]:
-        if path == "/_admin/state":
-            return json_response(start_response, self.state())
-        if path == "/_admin/reset" and environ.get("REQUEST_METHOD") == "POST":
-            self.reset()
-            return json_response(start_response, {"reset": True})
-        return json_response(start_response, {"error": "not found"}, "404 Not Found")
 
 
 def make_suwinet_server(
