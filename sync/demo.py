@@ -120,7 +120,7 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
                 inbox.url,
                 zaken=zaken,
                 duplicate_rate=0.1,
-                inject_malformed=2 if round_nr == 1 else 0,
+                inject_malformed=2,
                 unmapped_rate=0.03,
                 include_documents=False,
                 seed=seed,
