@@ -11,7 +11,7 @@ from typing import Any
 
 from lxml import etree
 
-from stuf.errors import UnsafeXmlError
+from stuf.errors import StufError, UnsafeXmlError
 
 __all__ = [
     "BG",
@@ -82,13 +82,13 @@ def parse_xml(data: bytes, *, base_url: str | None = None) -> etree._Element:
     Refuses any DOCTYPE (so no entity expansion, no billion laughs, no external entity) with
     :class:`UnsafeXmlError`; any other parse failure is a :class:`StufError` (StUF055).
     """
-    from stuf.errors import StufError
-
-    if not isinstance(data, bytes | bytearray):
-        raise StufError("expected bytes", plek="/")
-    refuse_doctype(bytes(data))
+    if type(data) is not bytes:
+        if not isinstance(data, bytes | bytearray):
+            raise StufError("expected bytes", plek="/")
+        data = bytes(data)
+    refuse_doctype(data)
     try:
-        root = etree.fromstring(bytes(data), parser=_PARSER, base_url=base_url)
+        root = etree.fromstring(data, parser=_PARSER, base_url=base_url)
     except etree.XMLSyntaxError as exc:
         raise StufError(f"not well-formed XML: {exc.msg}", plek="/") from exc
     if root is None:

@@ -1,0 +1,301 @@
+"""A pinned SFTP session that publishes files atomically and verifies SHA-256 while streaming.
+
+Why a shared module: Xtendis and MyLex are both SFTP *targets* with the same rules
+(``docs/file-layouts.md``): the host key is pinned, every file is written under a temporary
+name and renamed, and the checksum is computed on the bytes as they go out, never by reading a
+whole document into memory. It lives here because this package was written first; it knows
+nothing of Xtendis (the system name is a parameter), so it can move to ``adapters/`` as is.
+
+Errors are classified once: a dropped line is transient (the next call reconnects), a host key
+or login that does not fit is a configuration error, a wrong checksum is permanent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import BinaryIO, Self
+
+import paramiko
+
+from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
+from adapters.sftp.settings import (
+    DEFAULT_TIMEOUT_S,
+    SftpConfigError,
+    SftpSettings,
+    check_settings,
+    pinned_host_keys,
+    relative_dir,
+)
+from stuf.privacy import mask_text
+
+__all__ = [
+    "CHUNK_SIZE",
+    "DEFAULT_TIMEOUT_S",
+    "ChecksumMismatchError",
+    "PinnedSftp",
+    "RemoteFileError",
+    "SftpConfigError",
+    "SftpSettings",
+    "UnsafeNameError",
+    "check_settings",
+    "connect_pinned",
+    "is_temp_name",
+    "relative_dir",
+    "safe_name",
+]
+
+CHUNK_SIZE = 256 * 1024  # read size from the source; paramiko splits writes into 32 KiB requests
+TEMP_SUFFIXES = (".part", ".tmp", ".filepart")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class UnsafeNameError(PermanentError):
+    """A name that could escape its folder: refused, never used as a path."""
+
+    reason = "unsafe_name"
+
+
+class RemoteFileError(PermanentError):
+    """One remote file is missing or not readable/writable for us."""
+
+    reason = "file_unavailable"
+
+
+class ChecksumMismatchError(PermanentError):
+    """The bytes read from the source are not the bytes the source promised."""
+
+    reason = "checksum_mismatch"
+
+    def __init__(self, message: str, *, system: str, operation: str, sha256: str) -> None:
+        super().__init__(message, system=system, operation=operation)
+        self.sha256 = sha256
+
+
+def is_temp_name(name: str) -> bool:
+    """True for files still being written (dot files, ``.part``/``.tmp``/``.filepart``)."""
+    return name.startswith(".") or name.endswith(TEMP_SUFFIXES)
+
+
+def safe_name(name: str, system: str) -> str:
+    """``name`` if it is a plain, final file name; else :class:`UnsafeNameError`."""
+    if not isinstance(name, str) or not _SAFE_NAME.match(name) or ".." in name:
+        shown = mask_text(str(name))[:80]
+        raise UnsafeNameError(f"onveilige naam geweigerd: {shown!r}", system=system)
+    if is_temp_name(name):
+        raise UnsafeNameError(f"tijdelijke naam geweigerd: {name!r}", system=system)
+    return name
+
+
+def connect_pinned(
+    settings: SftpSettings, system: str
+) -> tuple[paramiko.SSHClient, paramiko.SFTPClient]:
+    """SSH + SFTP with exactly the pinned host key (``RejectPolicy``; no system known_hosts)."""
+    try:
+        pkey = paramiko.PKey.from_path(settings.key_path)
+    except (OSError, paramiko.SSHException, ValueError) as exc:
+        raise ConfigError(
+            f"{system} private key onbruikbaar: {type(exc).__name__}", system=system
+        ) from exc
+    ssh = paramiko.SSHClient()
+    ssh.set_missing_host_key_policy(paramiko.RejectPolicy())
+    for hostname, keys in pinned_host_keys(settings).items():
+        for key_type, key in keys.items():
+            ssh.get_host_keys().add(hostname, key_type, key)
+    where = f"{settings.host}:{settings.port}"
+    timeout = settings.timeout_s
+    try:
+        ssh.connect(
+            settings.host,
+            port=settings.port,
+            username=settings.username,
+            pkey=pkey,
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=timeout,
+            banner_timeout=timeout,
+            auth_timeout=timeout,
+            channel_timeout=timeout,
+        )
+        sftp = ssh.open_sftp()
+    except paramiko.BadHostKeyException as exc:
+        ssh.close()
+        raise ConfigError(
+            f"{system} {where}: host key wijkt af van de vastgepinde", system=system
+        ) from exc
+    except paramiko.AuthenticationException as exc:
+        ssh.close()
+        raise ConfigError(f"{system} {where}: inloggen geweigerd", system=system) from exc
+    except paramiko.SSHException as exc:
+        ssh.close()
+        if "known_hosts" in str(exc):  # RejectPolicy: the server's key type/name is not pinned
+            raise ConfigError(f"{system} {where}: host key niet vastgepind", system=system) from exc
+        raise TransientError(f"{system} {where}: SSH-fout {exc}", system=system) from exc
+    except (EOFError, OSError) as exc:
+        ssh.close()
+        raise TransientError(
+            f"{system} {where} niet bereikbaar: {type(exc).__name__}", system=system
+        ) from exc
+    channel = sftp.get_channel()
+    if channel is not None:
+        channel.settimeout(timeout)
+    return ssh, sftp
+
+
+class PinnedSftp:
+    """A lazily (re)connected pinned session plus atomic, checksummed uploads.
+
+    Not thread-safe: one client per task. No retries here; the engine retries a
+    :class:`TransientError`.
+    """
+
+    def __init__(self, settings: SftpSettings, system: str) -> None:
+        self.settings = settings
+        self.system = system
+        self._ssh: paramiko.SSHClient | None = None
+        self._sftp: paramiko.SFTPClient | None = None
+
+    def session(self) -> paramiko.SFTPClient:
+        """The open session, reconnecting when the previous one was dropped."""
+        transport = self._ssh.get_transport() if self._ssh is not None else None
+        if self._sftp is None or transport is None or not transport.is_active():
+            self.close()
+            self._ssh, self._sftp = connect_pinned(self.settings, self.system)
+        return self._sftp
+
+    def close(self) -> None:
+        """Close the session (if any); the next call opens a new one."""
+        sftp, ssh, self._sftp, self._ssh = self._sftp, self._ssh, None, None
+        for closable in (sftp, ssh):
+            with contextlib.suppress(EOFError, OSError, paramiko.SSHException):
+                if closable is not None:
+                    closable.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def guard(self, operation: str, file: str | None = None) -> Iterator[None]:
+        """Translate paramiko/socket errors; a missing *folder* is config, a missing file not."""
+        try:
+            yield
+        except KetenbrugError:
+            raise
+        except (FileNotFoundError, PermissionError) as exc:
+            text = "bestaat niet" if exc.errno == errno.ENOENT else "geen toegang"
+            what = f"bestand {file}" if file else "map"
+            kind = RemoteFileError if file else ConfigError
+            raise kind(
+                f"{self.system} {what}: {text}", system=self.system, operation=operation
+            ) from exc
+        except (EOFError, OSError, paramiko.SSHException, paramiko.SFTPError) as exc:
+            self.close()  # reconnect lazily on the next call
+            raise TransientError(
+                f"{self.system}-verbinding verbroken tijdens {operation}: {type(exc).__name__}",
+                system=self.system,
+                operation=operation,
+            ) from exc
+
+    def exists(self, path: str) -> bool:
+        """True when ``path`` exists (call inside :meth:`guard`)."""
+        try:
+            self.session().stat(path)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def read_small(self, path: str, limit: int = 1 << 20) -> bytes | None:
+        """A small file's bytes (receipts, metadata), None when it is not there."""
+        try:
+            with self.session().open(path, "rb") as handle:
+                data = handle.read(limit + 1)
+        except FileNotFoundError:
+            return None
+        if len(data) > limit:
+            raise RemoteFileError(
+                f"{self.system} bestand {path.rsplit('/', 1)[-1]} groter dan {limit} bytes",
+                system=self.system,
+            )
+        return bytes(data)
+
+    def publish_bytes(self, folder: str, name: str, data: bytes) -> None:
+        """Write a small file as ``.<name>.part`` and rename it (call inside :meth:`guard`)."""
+        sftp = self.session()
+        temp = f"{folder}/.{name}.part"
+        with sftp.open(temp, "wb") as handle:
+            handle.write(data)
+        sftp.posix_rename(temp, f"{folder}/{name}")
+
+    def upload_stream(
+        self,
+        folder: str,
+        name: str,
+        content: BinaryIO,
+        expected_sha256: str | None,
+        *,
+        operation: str,
+        rename: bool = True,
+    ) -> tuple[str, int, str]:
+        """Stream ``content`` to ``folder/.<name>.part``, hashing on the way.
+
+        On a mismatch with ``expected_sha256`` the temp file is removed and
+        :class:`ChecksumMismatchError` raised, so nothing appears under ``name``. With
+        ``rename`` the temp file is renamed to ``name``; otherwise the caller renames it
+        (via :meth:`commit`) once it wrote what must come first. Returns
+        ``(sha256, size, temp_path)``. Call inside :meth:`guard`.
+        """
+        if expected_sha256 is not None and not _HEX64.match(expected_sha256):
+            raise ChecksumMismatchError(
+                f"{self.system} {name}: verwachte SHA-256 is geen hex-waarde",
+                system=self.system,
+                operation=operation,
+                sha256="",
+            )
+        sftp = self.session()
+        temp = f"{folder}/.{name}.part"
+        digest = hashlib.sha256()
+        size = 0
+        with sftp.open(temp, "wb") as handle:
+            handle.set_pipelined(True)
+            while chunk := content.read(CHUNK_SIZE):
+                digest.update(chunk)
+                handle.write(chunk)
+                size += len(chunk)
+        actual = digest.hexdigest()
+        if expected_sha256 is not None and actual != expected_sha256:
+            with contextlib.suppress(OSError):
+                sftp.remove(temp)
+            raise ChecksumMismatchError(
+                f"{self.system} {name}: SHA-256 {actual[:12]}… wijkt af van de bron "
+                f"{expected_sha256[:12]}…",
+                system=self.system,
+                operation=operation,
+                sha256=actual,
+            )
+        if rename:
+            self.commit(temp, f"{folder}/{name}")
+        return actual, size, temp
+
+    def commit(self, temp: str, final: str) -> None:
+        """Atomically publish ``temp`` under ``final`` (posix-rename overwrites)."""
+        self.session().posix_rename(temp, final)
+
+    def discard(self, temp: str) -> None:
+        """Best effort: remove a temp file (a cut connection may leave it; readers skip it)."""
+        with contextlib.suppress(EOFError, OSError, paramiko.SSHException):
+            if self._sftp is not None:
+                self._sftp.remove(temp)
