@@ -100,6 +100,17 @@ def _cmd_deadletters_skip(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_purge(args: argparse.Namespace) -> int:
+    from sync.purge import purge_payloads
+
+    result = purge_payloads(open_store(load_settings()), days=args.days)
+    print(
+        f"verwijderd: {result.inbox_bodies} berichtinhouden, "
+        f"{result.dead_letter_records} bewaarde records (ouder dan {args.days} dagen)"
+    )
+    return 0
+
+
 def _cmd_simulators_up(args: argparse.Namespace) -> int:
     from simulators.cli import run_simulators_up
 
@@ -158,6 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     skip.add_argument("id", type=int)
     skip.add_argument("--reason", required=True)
     skip.set_defaults(handler=_cmd_deadletters_skip)
+
+    purge = commands.add_parser("purge", help="purge delivered payloads older than N days")
+    purge.add_argument("--days", type=int, default=30)
+    purge.set_defaults(handler=_cmd_purge)
 
     sims = commands.add_parser("simulators", help="the six systems on loopback").add_subparsers(
         dest="sub", required=True

@@ -1,0 +1,40 @@
+"""Onderhoud: nightly purge of personal data that is no longer needed (AVG).
+
+Delivered inbox messages and the payloads of resolved dead letters are removed after
+``KETENBRUG_RETENTION_DAYS`` (default 30); the ledger keeps keys and hashes only.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import dag, task
+
+RETENTION_DAYS = int(os.environ.get("KETENBRUG_RETENTION_DAYS", "30"))
+
+
+@dag(
+    dag_id="ketenbrug_onderhoud",
+    schedule="30 2 * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Amsterdam"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["ketenbrug", "onderhoud"],
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    doc_md=__doc__,
+)
+def ketenbrug_onderhoud() -> None:
+    @task
+    def purge_payloads() -> dict[str, int]:
+        from sync.purge import purge_payloads as purge
+        from sync.store.db import open_store
+
+        result = purge(open_store(), days=RETENTION_DAYS)
+        return {"inbox_bodies": result.inbox_bodies, "records": result.dead_letter_records}
+
+    purge_payloads()
+
+
+ketenbrug_onderhoud()

@@ -1,0 +1,70 @@
+"""Purge: delivered and resolved payloads go after N days; open dead letters keep theirs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from sync.purge import purge_payloads
+from sync.store.db import Store
+from sync.store.models import DeadLetter, InboxMessage, utcnow
+
+
+def add_message(store: Store, state: str, age_days: int, n: int) -> int:
+    with store.session() as session:
+        row = InboxMessage(
+            source_system="gws4all",
+            content_hash=f"{n:064d}",
+            body=b"<zakLk01/>",
+            state=state,
+            processed_at=utcnow() - timedelta(days=age_days),
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def add_letter(store: Store, ref: str, state: str, age_days: int, record: str | None) -> None:
+    with store.session() as session:
+        session.add(
+            DeadLetter(
+                flow="zaken",
+                source_system="gws4all",
+                source_key=ref,
+                reason="unmapped",
+                message="code onbekend",
+                payload_ref=ref,
+                record_json=record,
+                state=state,
+                resolved_at=utcnow() - timedelta(days=age_days) if state != "open" else None,
+            )
+        )
+
+
+def bodies(store: Store) -> dict[int, bytes | None]:
+    with store.session() as session:
+        return dict(session.execute(select(InboxMessage.id, InboxMessage.body)).all())
+
+
+def test_purge_keeps_what_beheer_still_needs(store: Store) -> None:
+    old_done = add_message(store, "processed", 40, 1)
+    new_done = add_message(store, "processed", 2, 2)
+    old_dead_resolved = add_message(store, "dead", 40, 3)
+    old_dead_open = add_message(store, "dead", 40, 4)
+    add_letter(store, f"inbox:{old_dead_resolved}", "resent", 35, None)
+    add_letter(store, f"inbox:{old_dead_open}", "open", 0, None)
+    add_letter(store, "allegro:ALG_1.csv#2", "skipped", 35, '{"key": "x"}')
+    add_letter(store, "allegro:ALG_1.csv#3", "open", 0, '{"key": "y"}')
+
+    result = purge_payloads(store, days=30)
+
+    left = bodies(store)
+    assert left[old_done] is None and left[old_dead_resolved] is None
+    assert left[new_done] is not None, "younger than the retention"
+    assert left[old_dead_open] is not None, "an open dead letter still needs its payload"
+    with store.session() as session:
+        kept = dict(session.execute(select(DeadLetter.source_key, DeadLetter.record_json)).all())
+    assert kept["allegro:ALG_1.csv#2"] is None and kept["allegro:ALG_1.csv#3"] is not None
+    assert (result.inbox_bodies, result.dead_letter_records) == (2, 1)
+    assert purge_payloads(store, days=30) == type(result)(0, 0), "idempotent"
