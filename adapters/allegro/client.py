@@ -26,6 +26,8 @@ from adapters.allegro.config import AllegroConfig
 from adapters.allegro.connect import SYSTEM, connect_pinned
 from adapters.allegro.csv_format import TrailerError, check_trailer, render_return
 from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
+from adapters.sftp.pinned import RemoteFileError, UnsafeNameError, is_temp_name
+from adapters.sftp.pinned import safe_name as shared_safe_name
 from stuf.privacy import mask_text
 
 __all__ = [
@@ -44,21 +46,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 32_768
-TEMP_SUFFIXES = (".part", ".tmp", ".filepart")
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 _SIDECAR = re.compile(r"^([0-9a-f]{64})  (\S+)\n?$")
-
-
-class UnsafeNameError(PermanentError):
-    """A file name from outside that could escape its folder: refused, never used as a path."""
-
-    reason = "unsafe_name"
-
-
-class RemoteFileError(PermanentError):
-    """One remote file is missing or not readable/writable for us."""
-
-    reason = "file_unavailable"
 
 
 class ExportNotReadyError(TransientError):
@@ -85,20 +73,9 @@ class VerifiedExport:
     sha256: str
 
 
-def is_temp_name(name: str) -> bool:
-    """True for files still being written (dot files, ``.part``/``.tmp``/``.filepart``)."""
-    return name.startswith(".") or name.endswith(TEMP_SUFFIXES)
-
-
 def safe_name(name: str) -> str:
     """``name`` if it is a plain, final file name; else :class:`UnsafeNameError`."""
-    if not _SAFE_NAME.match(name) or ".." in name:
-        raise UnsafeNameError(
-            f"onveilige bestandsnaam geweigerd: {mask_text(name)[:80]!r}", system=SYSTEM
-        )
-    if is_temp_name(name):
-        raise UnsafeNameError(f"tijdelijke bestandsnaam geweigerd: {name!r}", system=SYSTEM)
-    return name
+    return shared_safe_name(name, SYSTEM)
 
 
 class AllegroClient:
@@ -175,7 +152,9 @@ class AllegroClient:
         for name in names:
             if is_temp_name(name) or not name.endswith(".csv") or not name.startswith(prefix):
                 continue
-            if not _SAFE_NAME.match(name) or ".." in name:
+            try:
+                safe_name(name)
+            except UnsafeNameError:
                 log.warning("allegro: onveilige bestandsnaam overgeslagen: %r", mask_text(name))
                 continue
             exports.append(name)
