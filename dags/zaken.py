@@ -36,7 +36,11 @@ PARTITIONS = int(os.environ.get("KETENBRUG_PARTITIONS", "4"))
 def ketenbrug_zaken() -> None:
     @task(pool="esuite")
     def resend_requested() -> dict[str, object]:
-        """Deliver the dead letters beheer asked to resend, before new work."""
+        """Deliver the dead letters beheer asked to resend, before new work.
+
+        Runs first, alone: it also brings the state store schema up to date (Alembic), so the
+        parallel tasks after it never race to migrate.
+        """
         from adapters.esuite.hook import EsuiteHook
         from sync.runner import run_zaken_resends
 

@@ -115,7 +115,7 @@ def run_allegro_zaken(
     """
     settings = settings or load_settings()
     own_store = store is None
-    store = store or open_store(settings)
+    store = store or open_store(settings, migrate=False)  # the DAG's first task migrated
     engine, client = _zaken_engine(store, settings, esuite, retry)
     source = AllegroZakenSource(AllegroClient(allegro))
     total = BatchOutcome()
@@ -222,7 +222,7 @@ def run_zaken_partition(
     """Drain the GWS4all inbox partition into the e-Suite; returns counts for the summary."""
     settings = settings or load_settings()
     own_store = store is None
-    store = store or open_store(settings)
+    store = store or open_store(settings, migrate=False)  # the DAG's first task migrated
     engine, client = _zaken_engine(store, settings, esuite, retry)
     source = InboxSource(
         store,
