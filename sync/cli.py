@@ -100,6 +100,26 @@ def _cmd_deadletters_skip(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_status(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from sync.store.models import utcnow
+    from sync.summary import flow_report, format_report
+
+    store = open_store(load_settings())
+    since = utcnow() - timedelta(hours=args.hours)
+    for system, title in (("gws4all", "GWS4all → e-Suite"), ("allegro", "Allegro → e-Suite")):
+        report = flow_report(store, "zaken", since=since, source_system=system)
+        print(
+            format_report(
+                f"zaken ({title}), laatste {args.hours} uur, {report['runs']} runs", report
+            )
+        )
+        if report["failed_runs"]:
+            print(f"  mislukte runs: {report['failed_runs']} (zie Airflow)")
+    return 0
+
+
 def _cmd_purge(args: argparse.Namespace) -> int:
     from sync.purge import purge_payloads
 
@@ -169,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     skip.add_argument("id", type=int)
     skip.add_argument("--reason", required=True)
     skip.set_defaults(handler=_cmd_deadletters_skip)
+
+    status = commands.add_parser("status", help="what the flows did lately (for beheer)")
+    status.add_argument("--hours", type=int, default=24)
+    status.set_defaults(handler=_cmd_status)
 
     purge = commands.add_parser("purge", help="purge delivered payloads older than N days")
     purge.add_argument("--days", type=int, default=30)
