@@ -14,8 +14,8 @@ from __future__ import annotations
 from airflow.sdk import BaseHook
 
 from adapters.allegro.client import AllegroClient
-from adapters.allegro.config import DEFAULT_TIMEOUT_S, AllegroConfig
-from adapters.errors import ConfigError
+from adapters.allegro.config import AllegroConfig
+from adapters.sftp.settings import connection_fields
 
 __all__ = ["AllegroHook"]
 
@@ -35,22 +35,10 @@ class AllegroHook(BaseHook):
     def get_config(self) -> AllegroConfig:
         connection = self.get_connection(self.allegro_conn_id)
         extra = connection.extra_dejson
-        missing = [k for k in ("private_key_path", "known_hosts_line") if not extra.get(k)]
-        if missing:
-            raise ConfigError(
-                f"Connection {self.allegro_conn_id}: extra {', '.join(missing)} ontbreekt "
-                "(host keys worden vastgepind, nooit automatisch vertrouwd)",
-                system="allegro",
-            )
         return AllegroConfig(
-            host=connection.host or "",
-            port=int(connection.port or 22),
-            username=connection.login or "",
-            key_path=str(extra["private_key_path"]),
-            known_hosts_line=str(extra["known_hosts_line"]),
+            **connection_fields(connection, self.allegro_conn_id, "allegro"),
             export_dir=str(extra.get("export_dir", "export")),
             return_dir=str(extra.get("return_dir", "return")),
-            timeout_s=float(extra.get("timeout_s", DEFAULT_TIMEOUT_S)),
         )
 
     def get_client(self) -> AllegroClient:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from airflow.sdk import BaseHook
 
-from adapters.errors import ConfigError
 from adapters.mylex.client import MyLexClient
-from adapters.mylex.config import DEFAULT_TIMEOUT_S, MyLexConfig
+from adapters.mylex.config import MyLexConfig
+from adapters.sftp.settings import connection_fields
 
 __all__ = ["MyLexHook"]
 
@@ -35,21 +35,9 @@ class MyLexHook(BaseHook):
     def get_config(self) -> MyLexConfig:
         connection = self.get_connection(self.mylex_conn_id)
         extra = connection.extra_dejson
-        missing = [k for k in ("private_key_path", "known_hosts_line") if not extra.get(k)]
-        if missing:
-            raise ConfigError(
-                f"Connection {self.mylex_conn_id}: extra {', '.join(missing)} ontbreekt "
-                "(host keys worden vastgepind, nooit automatisch vertrouwd)",
-                system="mylex",
-            )
         return MyLexConfig(
-            host=connection.host or "",
-            port=int(connection.port or 22),
-            username=connection.login or "",
-            key_path=str(extra["private_key_path"]),
-            known_hosts_line=str(extra["known_hosts_line"]),
+            **connection_fields(connection, self.mylex_conn_id, "mylex"),
             root_dir=str(extra.get("root_dir", "mylex")),
-            timeout_s=float(extra.get("timeout_s", DEFAULT_TIMEOUT_S)),
         )
 
     def get_client(self) -> MyLexClient:

@@ -9,7 +9,7 @@ without a usable pinned key cannot even be built (no trust on first use anywhere
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Protocol
+from typing import Any, Protocol
 
 import paramiko
 
@@ -20,6 +20,7 @@ __all__ = [
     "SftpConfigError",
     "SftpSettings",
     "check_settings",
+    "connection_fields",
     "dialled_host",
     "pinned_host_keys",
     "relative_dir",
@@ -94,3 +95,27 @@ def check_settings(settings: SftpSettings, system: str) -> None:
     if settings.timeout_s <= 0:
         raise SftpConfigError("timeout_s must be positive")
     pinned_host_keys(settings)
+
+
+def connection_fields(connection: Any, conn_id: str, system: str) -> dict[str, Any]:
+    """The pinned-SFTP fields of an Airflow Connection (host, port, login, extras), checked.
+
+    Duck-typed on the Connection (``host``, ``port``, ``login``, ``extra_dejson``) so this
+    module needs no Airflow; each adapter's ``hook.py`` adds its own folders.
+    """
+    extra = connection.extra_dejson
+    missing = [k for k in ("private_key_path", "known_hosts_line") if not extra.get(k)]
+    if missing:
+        raise ConfigError(
+            f"Connection {conn_id}: extra {', '.join(missing)} ontbreekt "
+            "(host keys worden vastgepind, nooit automatisch vertrouwd)",
+            system=system,
+        )
+    return {
+        "host": connection.host or "",
+        "port": int(connection.port or 22),
+        "username": connection.login or "",
+        "key_path": str(extra["private_key_path"]),
+        "known_hosts_line": str(extra["known_hosts_line"]),
+        "timeout_s": float(extra.get("timeout_s", DEFAULT_TIMEOUT_S)),
+    }

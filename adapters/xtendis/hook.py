@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from airflow.sdk import BaseHook
 
-from adapters.errors import ConfigError
+from adapters.sftp.settings import connection_fields
 from adapters.xtendis.client import XtendisClient
-from adapters.xtendis.config import DEFAULT_TIMEOUT_S, XtendisConfig
+from adapters.xtendis.config import XtendisConfig
 
 __all__ = ["XtendisHook"]
 
@@ -35,22 +35,10 @@ class XtendisHook(BaseHook):
     def get_config(self) -> XtendisConfig:
         connection = self.get_connection(self.xtendis_conn_id)
         extra = connection.extra_dejson
-        missing = [k for k in ("private_key_path", "known_hosts_line") if not extra.get(k)]
-        if missing:
-            raise ConfigError(
-                f"Connection {self.xtendis_conn_id}: extra {', '.join(missing)} ontbreekt "
-                "(host keys worden vastgepind, nooit automatisch vertrouwd)",
-                system="xtendis",
-            )
         return XtendisConfig(
-            host=connection.host or "",
-            port=int(connection.port or 22),
-            username=connection.login or "",
-            key_path=str(extra["private_key_path"]),
-            known_hosts_line=str(extra["known_hosts_line"]),
+            **connection_fields(connection, self.xtendis_conn_id, "xtendis"),
             hotfolder_dir=str(extra.get("hotfolder_dir", "hotfolder")),
             receipts_dir=str(extra.get("receipts_dir", "receipts")),
-            timeout_s=float(extra.get("timeout_s", DEFAULT_TIMEOUT_S)),
         )
 
     def get_client(self) -> XtendisClient:
