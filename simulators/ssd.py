@@ -51,12 +51,14 @@ from simulators.ssd_data import (
 )
 from simulators.ssd_soap import (
     AuditTrail,
+    FwiRefusal,
     SoapFault,
     SoapRequest,
     build_envelope,
     fault_element,
     read_soap_request,
     reply_message_id,
+    shape_answer,
     soap_answer,
     wsa_reply_headers,
 )
@@ -116,15 +118,6 @@ _SERVICES = {
         ),
     )
 }  # fmt: skip
-
-
-class _Fwi(Exception):
-    """A refusal GWS4all reports as ``fwi:FWI/Fout`` inside the response (HTTP 200)."""
-
-    def __init__(self, code: str, tekst: str) -> None:
-        super().__init__(tekst)
-        self.code = code
-        self.tekst = tekst
 
 
 class SsdApp(AuditTrail):
@@ -216,25 +209,22 @@ class SsdApp(AuditTrail):
         decision: FaultDecision,
     ) -> tuple[etree._Element, str]:
         """The response element and an outcome label for the audit trail."""
-        try:
+
+        def lookup() -> etree._Element | None:
             if not is_valid_bsn(bsn):
-                raise _Fwi("01", f"BSN {mask_bsn(bsn)} voldoet niet aan de elfproef.")
+                raise FwiRefusal("01", f"BSN {mask_bsn(bsn)} voldoet niet aan de elfproef.")
             if not self._schemas[str(request.body.tag)].validate(request.body):
                 raise SoapFault("SOAP-ENV:Client", "request does not match BodyAction schema")
             if decision.variant == "fwi":
-                raise _Fwi("99", "Er is een technische fout opgetreden in GWS4all.")
-            found = self._lookup(service, bsn, key)
-        except _Fwi as fwi:
-            root = niets_gevonden_response(service.namespace, service.response)
-            root.remove(root[0])
-            root.append(fwi_element(fwi.code, fwi.tekst))
-            return root, f"fwi:{fwi.code}"
-        if found is None:
-            return niets_gevonden_response(service.namespace, service.response), "niets_gevonden"
-        if decision.variant == "schema_invalid":
-            found.insert(0, etree.Element("OnbekendElement"))
-            return found, "schema_invalid"
-        return found, "ok"
+                raise FwiRefusal("99", "Er is een technische fout opgetreden in GWS4all.")
+            return self._lookup(service, bsn, key)
+
+        return shape_answer(
+            lookup,
+            niets_gevonden=lambda: niets_gevonden_response(service.namespace, service.response),
+            fwi=lambda refusal: fwi_element(refusal.code, refusal.tekst),
+            variant=decision.variant,
+        )
 
     def _lookup(self, service: _Service, bsn: str, key: str) -> etree._Element | None:
         index = index_for_bsn(bsn, self.data.seed)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from wsgiref.types import StartResponse, WSGIEnvironment
@@ -246,3 +246,40 @@ class AuditTrail:
             self.reset()
             return json_response(start_response, {"reset": True})
         return json_response(start_response, {"error": "not found"}, "404 Not Found")
+
+
+class FwiRefusal(Exception):
+    """A refusal the service reports as ``fwi:FWI/Fout`` inside the response (HTTP 200)."""
+
+    def __init__(self, code: str, tekst: str) -> None:
+        super().__init__(tekst)
+        self.code = code
+        self.tekst = tekst
+
+
+def shape_answer(
+    lookup: Callable[[], etree._Element | None],
+    *,
+    niets_gevonden: Callable[[], etree._Element],
+    fwi: Callable[[FwiRefusal], etree._Element],
+    variant: str | None,
+) -> tuple[etree._Element, str]:
+    """The response element and an audit label, the way GWS4all and BKWI shape them.
+
+    ``lookup`` returns the found element, None for *niets gevonden*, or raises
+    :class:`FwiRefusal`; an injected ``schema_invalid`` fault adds an element the schema does
+    not know.
+    """
+    try:
+        found = lookup()
+    except FwiRefusal as refusal:
+        root = niets_gevonden()
+        root.remove(root[0])
+        root.append(fwi(refusal))
+        return root, f"fwi:{refusal.code}"
+    if found is None:
+        return niets_gevonden(), "niets_gevonden"
+    if variant == "schema_invalid":
+        found.insert(0, etree.Element("OnbekendElement"))
+        return found, "schema_invalid"
+    return found, "ok"

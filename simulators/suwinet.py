@@ -38,12 +38,14 @@ from simulators.faults import FaultConfig, FaultDecision, FaultInjector
 from simulators.http import FAULT_KEY
 from simulators.ssd_soap import (
     AuditTrail,
+    FwiRefusal,
     SoapFault,
     SoapRequest,
     build_envelope,
     fault_element,
     read_soap_request,
     reply_message_id,
+    shape_answer,
     soap_answer,
     wsa_reply_headers,
 )
@@ -99,13 +101,6 @@ _SERVICES = {
         _Service("UWVDossierInkomstenGSD", "UWVPersoonsIkvInfo", NS_UWV, ACTION_UWV),
     )
 }
-
-
-class _Fwi(Exception):
-    def __init__(self, code: str, tekst: str) -> None:
-        super().__init__(tekst)
-        self.code = code
-        self.tekst = tekst
 
 
 def _date(text: str | None, default: date) -> date:
@@ -177,28 +172,26 @@ class SuwinetApp(AuditTrail):
     def _body(
         self, service: _Service, request: SoapRequest, bsn: str, decision: FaultDecision
     ) -> tuple[etree._Element, str]:
-        try:
+        def lookup() -> etree._Element | None:
             if not self._schemas[str(request.body.tag)].validate(request.body):
                 raise SoapFault("SOAP-ENV:Client", "request does not match BodyAction schema")
             if not is_valid_bsn(bsn):
-                raise _Fwi("FWI0002", f"Burgerservicenr {mask_bsn(bsn)} is ongeldig (elfproef).")
+                raise FwiRefusal(
+                    "FWI0002", f"Burgerservicenr {mask_bsn(bsn)} is ongeldig (elfproef)."
+                )
             if decision.variant == "fwi":
-                raise _Fwi(
+                raise FwiRefusal(
                     "FWI0001",
                     "Er is een technische fout opgetreden bij het verwerken van de aanvraag.",
                 )
-            found = self._lookup(service, request, bsn)
-        except _Fwi as fwi:
-            root = niets_gevonden_response(service.namespace, service.response)
-            root.remove(root[0])
-            root.append(fwi_element(fwi.code, fwi.tekst, service.name))
-            return root, f"fwi:{fwi.code}"
-        if found is None:
-            return niets_gevonden_response(service.namespace, service.response), "niets_gevonden"
-        if decision.variant == "schema_invalid":
-            found.insert(0, etree.Element("OnbekendElement"))
-            return found, "schema_invalid"
-        return found, "ok"
+            return self._lookup(service, request, bsn)
+
+        return shape_answer(
+            lookup,
+            niets_gevonden=lambda: niets_gevonden_response(service.namespace, service.response),
+            fwi=lambda refusal: fwi_element(refusal.code, refusal.tekst, service.name),
+            variant=decision.variant,
+        )
 
     def _lookup(self, service: _Service, request: SoapRequest, bsn: str) -> etree._Element | None:
         index = index_for_bsn(bsn, self.data.seed)
