@@ -274,8 +274,6 @@ class SsdApp(AuditTrail):
         )
         return header
 
-    # -- audit trail and admin ----------------------------------------------------------------
-
 
 def _child_text(parent: etree._Element | None, path: str) -> str:
     if parent is None:
