@@ -72,6 +72,7 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
     from simulators.esuite import make_esuite_server
     from simulators.faults import FaultConfig
     from simulators.gws4all import push_scenario
+    from simulators.sftp.client import pinned_line
     from simulators.sftp.server import SshdServer
 
     install_log_masking()
@@ -97,7 +98,7 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
         print(f"  e-Suite simulator (ZDS 1.2)  {esuite.url}")
         print(f"  Ketenbrug inbox (ZDS 1.1)    {inbox.url}")
         print(f"  Allegro (SFTP, echte sshd)   sftp://{sshd.host}:{sshd.port}/allegro")
-        host_key = f"[{sshd.host}]:{sshd.port} {sshd.host_key_type} {sshd.host_key_base64}"
+        host_key = pinned_line(sshd)
         airflow = LocalAirflow(
             home / "airflow",
             extra_env={

@@ -23,6 +23,13 @@ def known_hosts_entry(host: str, port: int, key_type: str, key_base64: str) -> s
     return f"{name} {key_type} {key_base64}"
 
 
+def pinned_line(server: SshdServer, port: int | None = None) -> str:
+    """The known_hosts line that pins ``server`` as dialled (directly, or through a proxy)."""
+    return known_hosts_entry(
+        server.host, port or server.port, server.host_key_type, server.host_key_base64
+    )
+
+
 def pinned_ssh_client(
     host: str,
     port: int,

@@ -10,17 +10,13 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from adapters.allegro import AllegroClient, AllegroConfig
+from simulators.sftp.client import pinned_line
 from simulators.sftp.server import SshdServer
 from simulators.sftp.testing import SftpArea
 
-__all__ = ["allegro", "make_config", "pinned_line"]
+__all__ = ["allegro", "make_config"]
 
 MakeConfig = Callable[..., AllegroConfig]
-
-
-def pinned_line(server: SshdServer, port: int | None = None) -> str:
-    """The known_hosts line for the session sshd as dialled (directly or through a proxy)."""
-    return f"[{server.host}]:{port or server.port} {server.host_key_type} {server.host_key_base64}"
 
 
 @pytest.fixture

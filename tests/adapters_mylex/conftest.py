@@ -9,9 +9,9 @@ import pytest
 
 from adapters.mylex import MyLexClient, MyLexConfig
 from simulators.mylex import MyLexArchive
+from simulators.sftp.client import pinned_line
 from simulators.sftp.server import SshdServer
 from simulators.sftp.testing import SftpArea
-from tests.adapters_xtendis.conftest import pinned_line
 
 MakeConfig = Callable[..., MyLexConfig]
 

@@ -9,16 +9,12 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from adapters.xtendis import XtendisClient, XtendisConfig
+from simulators.sftp.client import pinned_line
 from simulators.sftp.server import SshdServer
 from simulators.sftp.testing import SftpArea
 from simulators.xtendis import XtendisHotFolder
 
 MakeConfig = Callable[..., XtendisConfig]
-
-
-def pinned_line(server: SshdServer, port: int | None = None) -> str:
-    """The known_hosts line for the session sshd as dialled (directly or through a proxy)."""
-    return f"[{server.host}]:{port or server.port} {server.host_key_type} {server.host_key_base64}"
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from simulators.allegro import AllegroExporter
 from simulators.faults import FaultConfig
+from simulators.sftp.client import pinned_line
 from simulators.sftp.server import SshdServer
 from simulators.sftp.testing import SftpArea
 from sync.airflow_local import connection_env
@@ -26,9 +27,7 @@ def allegro_connection(server: SshdServer, area: SftpArea) -> dict[str, object]:
         "login": server.username,
         "extra": {
             "private_key_path": str(server.client_key_path),
-            "known_hosts_line": (
-                f"[{server.host}]:{server.port} {server.host_key_type} {server.host_key_base64}"
-            ),
+            "known_hosts_line": pinned_line(server),
             "export_dir": f"{area.remote}/export",
             "return_dir": f"{area.remote}/return",
         },
