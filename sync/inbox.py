@@ -13,11 +13,14 @@ task, in order.
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import logging
 import re
 import zlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import IO, BinaryIO, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -32,15 +35,18 @@ from stuf import (
     Bevestiging,
     DocumentIdentificatieAntwoord,
     Fout,
-    Stuurgegevens,
+    StufError,
     Systeem,
     ZaakIdentificatieAntwoord,
     ZdsVersion,
     build_fault,
     build_message,
     new_stuurgegevens,
+    stream_inhoud,
 )
 from stuf.privacy import mask_text
+from sync.blobs import BlobStore
+from sync.config import load_settings
 from sync.deadletters import record_dead_letter
 from sync.identity import IdentityMap
 from sync.store.db import Store
@@ -71,6 +77,13 @@ def _referentie_in(body: bytes) -> str | None:
 
 
 DOCUMENT_NUMBER_PREFIX = "1900KBD"
+DOCUMENT_FUNCTIONS = ("voegZaakdocumentToe",)
+# A document message is recognised by its entiteittype+berichtcode near the top; it is then
+# parsed streaming, its content going straight to the blob store.
+_DOCUMENT_MARKER = re.compile(rb"edcLk01")
+_SNIFF = 65536
+# Other messages are small; one bigger than this is refused rather than read into memory.
+MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 
 
 def partition_hash(key: str | None) -> int:
@@ -90,38 +103,136 @@ class InboxAnswer:
 class Inbox:
     """Receives pushed StUF messages for one source system and stores them durably."""
 
-    def __init__(self, store: Store, *, source_system: str = inbound.SYSTEM) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        source_system: str = inbound.SYSTEM,
+        blobs: BlobStore | None = None,
+    ) -> None:
         self.store = store
         self.source_system = source_system
+        self.blobs = blobs or BlobStore(load_settings().home / "blobs")
 
     def receive(self, body: bytes, soap_action: str | None) -> InboxAnswer:
-        digest = hashlib.sha256(body).hexdigest()
+        """Receive a message held in memory (small messages, tests)."""
+        return self.receive_file(io.BytesIO(body), hashlib.sha256(body).hexdigest(), soap_action)
+
+    def receive_file(self, body: IO[bytes], digest: str, soap_action: str | None) -> InboxAnswer:
+        """Receive a message spooled to ``body`` (seekable); ``digest`` is its SHA-256.
+
+        A document (edcLk01) is parsed streaming: its ``inhoud`` is decoded into the blob store
+        and only its fields and the blob reference are stored, so a document of hundreds of MB
+        never sits in memory or in the database. Anything else is read and handled whole.
+        """
+        head = body.read(_SNIFF)
+        body.seek(0)
+        if _DOCUMENT_MARKER.search(head):
+            return self._receive_document(body, digest, soap_action)
+        data = body.read(MAX_MESSAGE_BYTES + 1)
+        if len(data) > MAX_MESSAGE_BYTES:
+            too_big = InvalidMessageError(
+                f"bericht groter dan {MAX_MESSAGE_BYTES // (1024 * 1024)} MB en geen document",
+                system=self.source_system,
+                operation="inbox",
+            )
+            return self._refuse(data[:_SNIFF], digest, soap_action, too_big, keep=False)
+        return self._receive_whole(data, digest, soap_action)
+
+    def _receive_whole(self, body: bytes, digest: str, soap_action: str | None) -> InboxAnswer:
         try:
             decoded = inbound.decode(body, soap_action=soap_action, payload_ref="inbox:new")
         except InvalidMessageError as error:
-            message_id = self._store_dead(body, digest, soap_action, error)
-            fout = Fout(
-                berichtcode="Fo01",
-                code="StUF055",
-                plek="client",
-                omschrijving=mask_text(str(error))[:200],
-                stuurgegevens=new_stuurgegevens(
-                    "Fo01",
-                    KETENBRUG_SYSTEEM,
-                    UNKNOWN_SENDER,
-                    cross_refnummer=_referentie_in(body) or "onbekend",
-                ),
-            )
-            log.warning("inbox refused message %s: %s", message_id, mask_text(str(error)))
-            return InboxAnswer(500, build_fault(fout, ZdsVersion.V1_1), message_id)
+            return self._refuse(body, digest, soap_action, error)
         sender = decoded.sender
         if decoded.function in ("genereerZaakIdentificatie", "genereerDocumentIdentificatie"):
             return self._generate(decoded.function, sender, decoded.referentienummer)
         message_id = self._store(body, digest, soap_action, decoded)
-        answer = Bevestiging(
-            berichtcode="Bv03", stuurgegevens=self._answer_stuurgegevens("Bv03", sender, decoded)
+        return self._bv03(sender, decoded.referentienummer, message_id)
+
+    def _receive_document(
+        self, body: IO[bytes], digest: str, soap_action: str | None
+    ) -> InboxAnswer:
+        try:
+            with self.blobs.writer() as sink:
+                streamed = stream_inhoud(cast(BinaryIO, body), cast(BinaryIO, sink))
+        except StufError as error:
+            body.seek(0)
+            if error.code == "StUF040":  # an edcLk01 that is no voegZaakdocumentToe: small
+                return self._receive_whole(body.read(MAX_MESSAGE_BYTES), digest, soap_action)
+            refused = InvalidMessageError(
+                f"StUF-bericht niet te verwerken: {error}", system=self.source_system
+            )
+            head = body.read(_SNIFF)
+            body.seek(0)
+            raw = self.blobs.put_stream(
+                cast(BinaryIO, body)
+            )  # keep what was sent, outside the database
+            return self._refuse(
+                head, digest, soap_action, refused, keep=False, raw_blob=str(raw.path)
+            )
+        assert sink.ref is not None
+        message = streamed.message
+        document = message.document
+        sg = message.stuurgegevens
+        record = {
+            "document": inbound.document_fields(document),
+            "content": sink.ref.as_content(),
+        }
+        row = InboxMessage(
+            source_system=self.source_system,
+            soap_action=soap_action,
+            function="voegZaakdocumentToe",
+            referentienummer=(sg.referentienummer or "")[:250] or None,
+            ordering_key=document.zaak_identificatie,
+            partition=partition_hash(document.zaak_identificatie),
+            content_hash=digest,
+            body=None,
+            record_json=json.dumps(record, sort_keys=True),
         )
+        message_id = self._insert_once(row)
+        return self._bv03(sg.zender, sg.referentienummer, message_id)
+
+    def _bv03(
+        self, sender: Systeem | None, referentienummer: str | None, message_id: int
+    ) -> InboxAnswer:
+        stuurgegevens = new_stuurgegevens(
+            "Bv03",
+            KETENBRUG_SYSTEEM,
+            sender or Systeem(organisatie="1900", applicatie="GWS4all"),
+            cross_refnummer=referentienummer,
+        )
+        answer = Bevestiging(berichtcode="Bv03", stuurgegevens=stuurgegevens)
         return InboxAnswer(200, build_message(answer, ZdsVersion.V1_1), message_id)
+
+    def _refuse(
+        self,
+        body: bytes,
+        digest: str,
+        soap_action: str | None,
+        error: InvalidMessageError,
+        *,
+        keep: bool = True,
+        raw_blob: str | None = None,
+    ) -> InboxAnswer:
+        """Store a message that cannot be understood (dead letter) and answer Fo01."""
+        message_id = self._store_dead(
+            body if keep else None, digest, soap_action, error, raw_blob=raw_blob
+        )
+        fout = Fout(
+            berichtcode="Fo01",
+            code="StUF055",
+            plek="client",
+            omschrijving=mask_text(str(error))[:200],
+            stuurgegevens=new_stuurgegevens(
+                "Fo01",
+                KETENBRUG_SYSTEEM,
+                UNKNOWN_SENDER,
+                cross_refnummer=_referentie_in(body) or "onbekend",
+            ),
+        )
+        log.warning("inbox refused message %s: %s", message_id, mask_text(str(error)))
+        return InboxAnswer(500, build_fault(fout, ZdsVersion.V1_1), message_id)
 
     # -- storing --------------------------------------------------------------------------
     def _store(
@@ -140,7 +251,13 @@ class Inbox:
         return self._insert_once(row)
 
     def _store_dead(
-        self, body: bytes, digest: str, soap_action: str | None, error: InvalidMessageError
+        self,
+        body: bytes | None,
+        digest: str,
+        soap_action: str | None,
+        error: InvalidMessageError,
+        *,
+        raw_blob: str | None = None,
     ) -> int:
         row = InboxMessage(
             source_system=self.source_system,
@@ -148,6 +265,7 @@ class Inbox:
             function=None,
             content_hash=digest,
             body=body,
+            record_json=json.dumps({"raw_blob": raw_blob}) if raw_blob else None,
             state=InboxState.DEAD,
         )
         message_id = self._insert_once(row)
@@ -183,17 +301,6 @@ class Inbox:
             return existing
 
     # -- answers ------------------------------------------------------------------------
-    @staticmethod
-    def _answer_stuurgegevens(
-        berichtcode: str, sender: Systeem | None, decoded: inbound.DecodedMessage
-    ) -> Stuurgegevens:
-        return new_stuurgegevens(
-            berichtcode,
-            KETENBRUG_SYSTEEM,
-            sender or Systeem(organisatie="1900", applicatie="GWS4all"),
-            cross_refnummer=decoded.referentienummer,
-        )
-
     def _generate(
         self, function: str, sender: Systeem | None, referentie: str | None
     ) -> InboxAnswer:
@@ -312,12 +419,20 @@ class InboxSource:
         records: list[SourceRecord | RecordError] = []
         with self.store.session() as session:
             rows = session.execute(
-                select(InboxMessage.id, InboxMessage.body, InboxMessage.soap_action)
+                select(
+                    InboxMessage.id,
+                    InboxMessage.body,
+                    InboxMessage.soap_action,
+                    InboxMessage.record_json,
+                )
                 .where(InboxMessage.batch_id == batch_id, InboxMessage.state == InboxState.RECEIVED)
                 .order_by(InboxMessage.id)
             ).all()
-        for message_id, body, soap_action in rows:
+        for message_id, body, soap_action, record_json in rows:
             ref = f"inbox:{message_id}"
+            if record_json is not None:  # a document, decoded when it was received
+                records.append(inbound.document_record(json.loads(record_json), ref))
+                continue
             try:
                 decoded = inbound.decode(body or b"", soap_action=soap_action, payload_ref=ref)
             except InvalidMessageError as error:
@@ -335,6 +450,8 @@ class InboxSource:
             row = session.get(InboxMessage, int(ref.removeprefix("inbox:")))
             if row is None:
                 return []
+            if row.record_json is not None and row.function in DOCUMENT_FUNCTIONS:
+                return [inbound.document_record(json.loads(row.record_json), ref)]
             body, soap_action = row.body or b"", row.soap_action
         try:
             return list(inbound.decode(body, soap_action=soap_action, payload_ref=ref).records)

@@ -1,11 +1,15 @@
 """HTTP face of the inbox: a small ASGI app (Starlette) served by uvicorn.
 
 Its own process in production (``ketenbrug inbox serve``). Database work runs in the
-thread pool, so many senders can push at once.
+thread pool, so many senders can push at once. A request body is spooled (in memory up to
+1 MB, then to a temporary file) and hashed as it arrives, never read whole: a pushed document
+of hundreds of MB keeps memory flat.
 """
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 import threading
 import time
 from contextlib import suppress
@@ -21,12 +25,19 @@ from sync.inbox import Inbox
 
 __all__ = ["InboxServer", "create_app"]
 
+SPOOL_IN_MEMORY = 1024 * 1024
+
 
 def create_app(inbox: Inbox) -> Starlette:
     async def receive(request: Request) -> Response:
-        body = await request.body()
         action = (request.headers.get("soapaction") or "").strip('"') or None
-        answer = await run_in_threadpool(inbox.receive, body, action)
+        digest = hashlib.sha256()
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="kb-inbox-") as spool:
+            async for chunk in request.stream():
+                digest.update(chunk)
+                spool.write(chunk)
+            spool.seek(0)
+            answer = await run_in_threadpool(inbox.receive_file, spool, digest.hexdigest(), action)
         return Response(
             answer.body, status_code=answer.status, media_type="text/xml; charset=utf-8"
         )

@@ -34,10 +34,14 @@ from sync.store.models import SyncRun, utcnow
 __all__ = [
     "DEFAULT_BUDGET_S",
     "PartitionResult",
+    "acknowledge_inbox",
+    "finish_run",
+    "no_ack",
     "payload_refs",
     "run_allegro_zaken",
     "run_zaken_partition",
     "run_zaken_resends",
+    "start_run",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,7 +77,7 @@ def payload_refs(batch: SourceBatch, outcome: BatchOutcome, state: str) -> set[s
     return {ref for ref in refs if ref.startswith("inbox:")}
 
 
-def _acknowledge(
+def acknowledge_inbox(
     source: InboxSource, batch_id: int, batch: SourceBatch, session: Session, outcome: BatchOutcome
 ) -> None:
     source.acknowledge(
@@ -120,7 +124,7 @@ def run_allegro_zaken(
     source = AllegroZakenSource(AllegroClient(allegro))
     total = BatchOutcome()
     batches = 0
-    run_id = _start_run(store, source.system, run_ref)
+    run_id = start_run(store, source.system, run_ref)
     deadline = time.monotonic() + budget_s
     error: str | None = None
     try:
@@ -128,7 +132,7 @@ def run_allegro_zaken(
             batch = source.read_batch(engine.read_cursor(source.system), settings.batch_size)
             if batch is None:
                 break
-            outcome = engine.run_batch(batch, cursor_source=source.system, on_commit=_no_ack)
+            outcome = engine.run_batch(batch, cursor_source=source.system, on_commit=no_ack)
             total.add(outcome)
             batches += 1
             if outcome.deferred:
@@ -143,7 +147,7 @@ def run_allegro_zaken(
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        _finish_run(store, run_id, total, error)
+        finish_run(store, run_id, total, error)
         source.client.close()
         client.close()
         if own_store:
@@ -151,19 +155,23 @@ def run_allegro_zaken(
     return PartitionResult(FLOW_NAME, -1, batches, total)
 
 
-def _no_ack(_session: Session, _outcome: BatchOutcome) -> None:
+def no_ack(_session: Session, _outcome: BatchOutcome) -> None:
     """Allegro is acknowledged by a return file after the commit, not inside it."""
 
 
-def _start_run(store: Store, source_system: str, run_ref: str | None) -> int:
+def start_run(
+    store: Store, source_system: str, run_ref: str | None, *, flow: str = FLOW_NAME
+) -> int:
+    """Open a ``sync_run`` row for one task's work (beheer sees it in ``ketenbrug status``)."""
     with store.session() as session:
-        run = SyncRun(flow=FLOW_NAME, source_system=source_system, run_ref=run_ref)
+        run = SyncRun(flow=flow, source_system=source_system, run_ref=run_ref)
         session.add(run)
         session.flush()
         return run.id
 
 
-def _finish_run(store: Store, run_id: int, total: BatchOutcome, error: str | None) -> None:
+def finish_run(store: Store, run_id: int, total: BatchOutcome, error: str | None) -> None:
+    """Close the ``sync_run`` row with its counts and, masked, the error that ended it."""
     with store.session() as session:
         finished = session.get(SyncRun, run_id)
         if finished is None:
@@ -233,7 +241,7 @@ def run_zaken_partition(
     )
     total = BatchOutcome()
     batches = 0
-    run_id = _start_run(store, source.system, run_ref)
+    run_id = start_run(store, source.system, run_ref)
     deadline = time.monotonic() + budget_s
     error: str | None = None
     try:
@@ -242,14 +250,14 @@ def run_zaken_partition(
             if batch_id is None:
                 break
             batch = source.load(batch_id)
-            acknowledge = partial(_acknowledge, source, batch_id, batch)
+            acknowledge = partial(acknowledge_inbox, source, batch_id, batch)
             total.add(engine.run_batch(batch, on_commit=acknowledge))
             batches += 1
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        _finish_run(store, run_id, total, error)
+        finish_run(store, run_id, total, error)
         client.close()
         if own_store:
             store.dispose()

@@ -26,8 +26,10 @@ from stuf import (
     Zaak,
     parse_message,
 )
+from stuf.model import Document
 
-__all__ = ["SYSTEM", "DecodedMessage", "decode", "zaak_fields"]
+__all__ = ["SYSTEM", "DecodedMessage", "decode", "document_fields", "document_record"]
+__all__ += ["zaak_fields"]
 
 SYSTEM = "gws4all"
 
@@ -67,6 +69,51 @@ def zaak_fields(zaak: Zaak) -> dict[str, Any]:
         "einddatum": _plain(zaak.einddatum),
         "initiator_bsn": zaak.initiator_bsn,
     }
+
+
+def _text(value: Any) -> str | None:
+    """A document field as plain text: a StUF noValue or an empty value is simply unknown."""
+    if value is None or isinstance(value, NoValue):
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value) or None
+
+
+def document_fields(document: Document) -> dict[str, Any]:
+    """The fields of a document as the documenten flow carries them (content travels apart)."""
+    creatiedatum = document.creatiedatum
+    if isinstance(creatiedatum, datetime):
+        creatiedatum = creatiedatum.date()
+    return {
+        "identificatie": document.identificatie,
+        "titel": _text(document.titel) or document.identificatie,
+        "zaak_identificatie": document.zaak_identificatie,
+        "documenttype": _text(document.documenttype_omschrijving),
+        "bestandsnaam": document.bestandsnaam,
+        "formaat": _text(document.formaat) or document.content_type,
+        "creatiedatum": _text(creatiedatum),
+        "vertrouwelijkheid": _text(document.vertrouwelijkheid),
+        "auteur": _text(document.auteur),
+        "taal": _text(document.taal),
+    }
+
+
+def document_record(data: dict[str, Any], payload_ref: str) -> SourceRecord:
+    """The source record of a document the inbox received (fields + blob reference).
+
+    The key names the content too (``sha256``): the same document sent again with other
+    content is a new version to deliver, the same bytes sent again are in step.
+    """
+    document = data["document"]
+    sha = str(data["content"]["sha256"])
+    return SourceRecord(
+        source_system=SYSTEM,
+        key=f"gws4all-doc:{document['identificatie']}:{sha[:16]}",
+        kind="document",
+        data=data,
+        payload_ref=payload_ref,
+    )
 
 
 def decode(body: bytes, *, soap_action: str | None, payload_ref: str) -> DecodedMessage:

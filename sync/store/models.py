@@ -29,6 +29,8 @@ __all__ = [
     "Cursor",
     "DeadLetter",
     "DeadLetterState",
+    "DriftItemRow",
+    "DriftState",
     "IdentityLink",
     "InboxMessage",
     "InboxState",
@@ -151,6 +153,9 @@ class InboxMessage(Base):
     partition: Mapped[int] = mapped_column(Integer, default=0)
     content_hash: Mapped[str] = mapped_column(String(64))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # A document message is not kept whole: its content went to the blob store while it was
+    # received, and this holds the decoded record (document fields + content reference).
+    record_json: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16), default=InboxState.RECEIVED)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("work_batch.id"))
     processed_at: Mapped[datetime | None] = mapped_column(Timestamp)
@@ -251,3 +256,38 @@ class AuditEntry(Base):
     object_type: Mapped[str] = mapped_column(String(64))
     object_id: Mapped[str] = mapped_column(String(250))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class DriftState(enum.StrEnum):
+    """open (beheer decides) → hersteld (Ketenbrug repaired it) | opgelost (gone by itself or
+    handled by beheer, seen in step by a later reconciliation)."""
+
+    OPEN = "open"
+    HERSTELD = "hersteld"
+    OPGELOST = "opgelost"
+
+
+class DriftItemRow(Base):
+    """A document the nightly archive reconciliation found out of step (MyLex vs new archive).
+
+    One row per (kind, identificatie) while the drift lasts: a later reconciliation that finds
+    the same drift updates ``last_seen_at`` instead of adding a row.
+    """
+
+    __tablename__ = "drift_item"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    identificatie: Mapped[str] = mapped_column(String(250))
+    mylex_sha256: Mapped[str | None] = mapped_column(String(64))
+    mylex_size: Mapped[int | None] = mapped_column(BigInteger)
+    archief_sha256: Mapped[str | None] = mapped_column(String(64))
+    archief_size: Mapped[int | None] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16), default=DriftState.OPEN)
+    run_ref: Mapped[str | None] = mapped_column(String(250))
+    note: Mapped[str | None] = mapped_column(Text)
+    detected_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    __table_args__ = (Index("ix_drift_item_open", "state", "kind", "identificatie"),)

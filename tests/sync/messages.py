@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, date, datetime
 
 from stuf import (
     ActualiseerZaakstatus,
     CreeerZaak,
+    Document,
     GenereerZaakIdentificatie,
     Systeem,
+    VoegZaakdocumentToe,
     Zaak,
     ZaakStatus,
     ZdsVersion,
@@ -53,3 +56,29 @@ def status(
 def genereer_zaakidentificatie() -> bytes:
     sg = new_stuurgegevens("Di02", GWS4ALL, CDR, functie="genereerZaakidentificatie")
     return build_message(GenereerZaakIdentificatie(sg), ZdsVersion.V1_1)
+
+
+def voeg_document(doc_id: str, zaak_id: str, content: bytes, titel: str = "Beschikking") -> bytes:
+    """voegZaakdocumentToe (edcLk01) as GWS4all pushes a letter for a zaak."""
+    document = Document(
+        identificatie=doc_id,
+        titel=titel,
+        zaak_identificatie=zaak_id,
+        documenttype_omschrijving="Beschikking",
+        bestandsnaam=f"{doc_id}.pdf",
+        formaat="application/pdf",
+        creatiedatum=date(2026, 3, 2),
+        vertrouwelijkheid="VERTROUWELIJK",
+        auteur="GWS4all",
+        inhoud=content,
+    )
+    sg = new_stuurgegevens("Lk01", GWS4ALL, CDR, entiteittype="EDC")
+    return build_message(VoegZaakdocumentToe(sg, document=document), ZdsVersion.V1_1)
+
+
+def voeg_document_parts(doc_id: str, zaak_id: str) -> tuple[bytes, bytes]:
+    """Head and tail of a voegZaakdocumentToe around its base64 inhoud, to stream a big one."""
+    marker = b"KBMARKERKBMARKER"
+    whole = voeg_document(doc_id, zaak_id, marker)
+    head, tail = whole.split(base64.b64encode(marker))
+    return head, tail
