@@ -34,6 +34,7 @@ from adapters.mylex.mdto import (
     require_valid,
 )
 from adapters.sftp.pinned import PinnedSftp, UnsafeNameError, is_temp_name, safe_name
+from stuf.errors import StufError
 
 __all__ = ["SYSTEM", "ArchiveEntry", "MyLexClient"]
 
@@ -131,9 +132,34 @@ class MyLexClient:
         for part in folder.split("/"):
             path = f"{path}/{part}" if path else part
             if not self._sftp.exists(path):
-                sftp.mkdir(path)
+                try:
+                    sftp.mkdir(path)
+                except OSError:
+                    if not self._sftp.exists(path):  # else: another writer made it just now
+                        raise
 
     # ------------------------------------------------------------------ read
+    def entry(self, identificatie: str, jaar: int, zaak: str) -> ArchiveEntry | None:
+        """One document's recorded checksum and size, read from its small bestand sidecar.
+
+        None unless the document is complete (both sidecars present) and the sidecar describes
+        this document. ``zaak`` is the folder (``MdtoMetadata.folder``); the pdf is not read.
+        """
+        identificatie = safe_name(identificatie, SYSTEM)
+        folder = f"{self.archief}/{int(jaar)}/{safe_name(zaak, SYSTEM)}"
+        with self._sftp.guard("entry", identificatie):
+            data = self._sftp.read_small(f"{folder}/{identificatie}{BESTAND_SUFFIX}")
+            if data is None or not self._sftp.exists(f"{folder}/{identificatie}.MDTO.xml"):
+                return None
+        try:
+            recorded, sha256, size = read_bestand(data)
+        except (StufError, InvalidMessageError, ValueError):
+            log.warning("mylex: metadata van %s onleesbaar", identificatie)
+            return None  # unreadable is as good as absent: a rewrite repairs it
+        if recorded != identificatie:
+            return None
+        return ArchiveEntry(identificatie, sha256, size)
+
     def iter_listing(self) -> Iterator[ArchiveEntry]:
         """Every document with its recorded checksum and size, sorted by identificatie.
 
