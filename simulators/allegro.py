@@ -10,7 +10,10 @@ executable version of that spec (writer for the export side, reader for the retu
 Folder layout under ``root``::
 
     export/                 ALG_ZAKEN_<yyyymmdd>_<seq>.csv (+ .sha256), ALG_BBR_... (+ .sha256)
+                            ALG_DOC_<yyyymmdd>_<seq>.csv (+ .sha256): index of a document export
+    export/ALG_DOC_<yyyymmdd>_<seq>/   the documents of that export: <document_id>.pdf
     export/archief/         exports whose return file Allegro has processed
+    export/processed/       document exports Ketenbrug has taken (moved there by Ketenbrug)
     return/                 <export stem>.retour.csv written by Ketenbrug
     return/verwerkt/        return files Allegro has processed
 
@@ -26,12 +29,14 @@ import io
 import logging
 import random
 import shutil
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from simulators.faults import FaultConfig, FaultInjector
+from simulators.pdf import pdf_chunks
 from simulators.sftp.files import atomic_write, is_temp_name, sha256_line
 from simulators.synthetic import TZ, SyntheticData
 from stuf.privacy import mask_text
@@ -40,8 +45,13 @@ __all__ = [
     "ALLEGRO_STATUSSEN",
     "ALLEGRO_ZAAKTYPEN",
     "BBR_COLUMNS",
+    "DOCUMENT_COLUMNS",
+    "DOCUMENT_EXPORT_FAULTS",
+    "DOCUMENT_FAULTS",
     "ZAKEN_COLUMNS",
     "AllegroExporter",
+    "DocumentExport",
+    "ExportDocument",
     "ExportFile",
     "ExportIntegrityError",
     "ReturnRecord",
@@ -65,6 +75,10 @@ ZAKEN_COLUMNS = (
 BBR_COLUMNS = (
     "specificatienummer", "dossiernummer", "bsn", "periode", "versie", "regelnummer", "soort",
     "omschrijving", "tegenpartij", "bedrag_cent", "valutadatum",
+)  # fmt: skip
+DOCUMENT_COLUMNS = (
+    "document_id", "dossiernummer", "titel", "documenttype", "documentdatum", "bestandsnaam",
+    "mime", "omvang", "sha256",
 )  # fmt: skip
 RETURN_COLUMNS = ("sleutel", "resultaat", "melding")
 
@@ -94,6 +108,26 @@ _ZAAKTYPE_WEIGHTS = {"SHV": 0.5, "BBR": 0.35, "BGA": 0.15}
 _BEHANDELAARS = ("BAD-schuldhulp-01", "BAD-schuldhulp-02", "BAD-budgetbeheer-01", "BAD-intake-01")
 _FILE_VARIANTS_T = ("late",)
 _FILE_VARIANTS_P = ("truncated", "bad_checksum")
+#: Faults of a whole document export (operation ``allegro_documenten``): the index CSV cut
+#: short, or a sidecar that does not match it.
+DOCUMENT_EXPORT_FAULTS = ("truncated", "bad_checksum")
+#: Faults of one document (operation ``allegro_document``): the index promises another SHA-256
+#: than the file has, the file is not there, a path instead of a name in ``bestandsnaam``, an
+#: absolute path as ``document_id``.
+DOCUMENT_FAULTS = ("document_checksum", "document_missing", "unsafe_bestandsnaam", "unsafe_id")
+UNSAFE_BESTANDSNAAM = "../../etc/passwd"
+UNSAFE_DOCUMENT_ID = "/etc/passwd"
+#: documenttype -> titel of the documents a schuldhulp dossier collects.
+_DOCUMENTTYPEN = (
+    ("Aanmeldformulier", "Aanmeldformulier schuldhulpverlening"),
+    ("Intakeverslag", "Verslag intakegesprek"),
+    ("Budgetplan", "Budgetplan"),
+    ("Schuldenoverzicht", "Overzicht schulden en schuldeisers"),
+    ("Schuldregelingsvoorstel", "Voorstel minnelijke schuldregeling"),
+    ("Beschikking", "Beschikking schuldhulpverlening"),
+    ("Correspondentie", "Brief aan schuldeiser"),
+)
+_DOC_CHUNK = 64 * 1024
 
 
 class ExportIntegrityError(ValueError):
@@ -115,6 +149,47 @@ class ExportFile:
     sha256: str  # of the complete, correct content
     fault: str = ""  # "", "late", "truncated", "bad_checksum"
     duplicate_of: str = ""  # name of the file this one repeats
+
+
+@dataclass(frozen=True)
+class ExportDocument:
+    """One document of a document export, as listed in the index and (maybe) on disk.
+
+    ``sha256``/``size`` describe the bytes of the file (also when the file was left out);
+    ``listed_sha256`` is what the index row promises (differs for ``document_checksum``).
+    ``file`` is the path relative to ``export/``, empty when no file was written.
+    """
+
+    document_id: str
+    dossiernummer: str
+    titel: str
+    documenttype: str
+    documentdatum: str
+    bestandsnaam: str
+    mime: str
+    size: int
+    sha256: str
+    listed_sha256: str
+    file: str
+    fault: str = ""
+
+    def row(self) -> tuple[str, ...]:
+        """The index line, in :data:`DOCUMENT_COLUMNS` order."""
+        return (
+            self.document_id, self.dossiernummer, self.titel, self.documenttype,
+            self.documentdatum, self.bestandsnaam, self.mime, str(self.size), self.listed_sha256,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DocumentExport:
+    """One published document export: the index CSV, its folder and its documents."""
+
+    name: str  # ALG_DOC_<yyyymmdd>_<seq>.csv
+    folder: str  # ALG_DOC_<yyyymmdd>_<seq>, relative to export/
+    sha256: str  # of the complete, correct index
+    documents: tuple[ExportDocument, ...]
+    fault: str = ""  # "", "truncated", "bad_checksum"
 
 
 @dataclass(frozen=True)
@@ -185,6 +260,13 @@ def parse_export(content: bytes, expected_sha256: str | None = None) -> list[dic
     return records
 
 
+def _hashed(chunks: Iterable[bytes], digest: hashlib._Hash) -> Iterator[bytes]:
+    """Pass ``chunks`` through, feeding each to ``digest`` on the way."""
+    for chunk in chunks:
+        digest.update(chunk)
+        yield chunk
+
+
 class AllegroExporter:
     """Seeded writer of Allegro exports into ``root/export`` (+ reader of ``root/return``).
 
@@ -226,6 +308,11 @@ class AllegroExporter:
         self._open: list[_Dossier] = []
         self._pending: list[_Pending] = []
         self.published: list[ExportFile] = []
+        # documents draw from their own generator and leave the clock alone: writing them
+        # changes no zaken row (only the shared sequence numbers in the names move on)
+        self._doc_rng = random.Random(f"allegro-documenten-{seed}")
+        self._doc_counts: Counter[str] = Counter()
+        self.document_exports: list[DocumentExport] = []
 
     # ------------------------------------------------------------------ zaken
     def write_batch(self, n: int) -> list[ExportFile]:
@@ -335,6 +422,96 @@ class AllegroExporter:
              format_cents(cents), valuta.isoformat())
             for number, (soort, oms, partij, cents) in enumerate(lines, start=1)
         ]  # fmt: skip
+
+    # ------------------------------------------------------------------ documents
+    def write_documents(
+        self,
+        n: int,
+        *,
+        sizes: int | Sequence[int] | None = None,
+        document_faults: Mapping[int, str] | None = None,
+        export_fault: str | None = None,
+    ) -> DocumentExport:
+        """Publish one document export: ``n`` PDFs in ``export/<stem>/``, then the index
+        ``export/<stem>.csv``, then its ``.sha256`` sidecar (each temp name + rename).
+
+        ``sizes``: bytes per document (one number for all, or one per document; default a
+        seeded 20-200 kB). ``document_faults`` maps a document's index (0-based) to one of
+        :data:`DOCUMENT_FAULTS`; ``export_fault`` is ``""`` or one of
+        :data:`DOCUMENT_EXPORT_FAULTS`. Left as None, the fault injector decides (operations
+        ``allegro_document`` per document and ``allegro_documenten`` per export).
+        """
+        if isinstance(sizes, Sequence) and len(sizes) != n:
+            raise ValueError("sizes must give one size per document")
+        unknown = set((document_faults or {}).values()) - set(DOCUMENT_FAULTS)
+        if unknown or export_fault not in (None, "", *DOCUMENT_EXPORT_FAULTS):
+            raise ValueError(f"unknown document fault: {sorted(unknown) or export_fault!r}")
+        name = self._next_name("ALG_DOC")
+        stem = name.removesuffix(".csv")
+        (self.export_dir / stem).mkdir(exist_ok=True)
+        documents = []
+        for index in range(n):
+            size = sizes[index] if isinstance(sizes, Sequence) else sizes
+            if document_faults is not None:
+                fault = document_faults.get(index, "")
+            else:
+                fault = self.faults.decide(
+                    "allegro_document", transient_variants=(), permanent_variants=DOCUMENT_FAULTS
+                ).variant
+            documents.append(self._write_document(stem, size, fault))
+        content = _render(DOCUMENT_COLUMNS, [document.row() for document in documents])
+        if export_fault is None:
+            export_fault = self.faults.decide(
+                "allegro_documenten",
+                transient_variants=(),
+                permanent_variants=DOCUMENT_EXPORT_FAULTS,
+            ).variant
+        sha256 = hashlib.sha256(content).hexdigest()
+        self._write(ExportFile(name, "documenten", n, sha256, export_fault), content)
+        export = DocumentExport(name, stem, sha256, tuple(documents), export_fault)
+        self.document_exports.append(export)
+        return export
+
+    def _write_document(self, stem: str, size: int | None, fault: str) -> ExportDocument:
+        rng = self._doc_rng
+        created = (self._clock - timedelta(minutes=rng.randint(0, 7 * 24 * 60))).date()
+        if self._dossiers:
+            dossier = rng.choice(self._dossiers)
+            dossiernummer, created = dossier.nummer, max(created, dossier.start)
+        else:  # documents of dossiers this exporter has not exported zaken of
+            dossiernummer = f"ALG-{created.year}-{rng.randint(1, 999_999):06d}"
+        self._doc_counts[dossiernummer] += 1
+        document_id = f"{dossiernummer}-D{self._doc_counts[dossiernummer]:02d}"
+        documenttype, titel = rng.choice(_DOCUMENTTYPEN)
+        datum = created.isoformat()
+        bestandsnaam = f"{documenttype.lower()}-{datum}.pdf"
+        wanted = rng.randint(20_000, 200_000) if size is None else size
+        lines = [f"Dossier {dossiernummer}", f"Document {document_id}", f"Datum {datum}"]
+        chunks = pdf_chunks(
+            titel, lines, size=wanted, seed=rng.randrange(1 << 32), chunk_size=_DOC_CHUNK
+        )
+        digest = hashlib.sha256()
+        file = f"{stem}/{document_id}.pdf"
+        if fault == "unsafe_bestandsnaam":
+            bestandsnaam, file = UNSAFE_BESTANDSNAAM, ""
+        elif fault == "unsafe_id":
+            document_id, file = UNSAFE_DOCUMENT_ID, ""
+        elif fault == "document_missing":
+            file = ""
+        if file:
+            written = atomic_write(
+                self.export_dir / file, _hashed(chunks, digest), chunk_delay=self.chunk_delay
+            )
+        else:
+            written = sum(len(chunk) for chunk in _hashed(chunks, digest))
+        sha256 = digest.hexdigest()
+        listed = sha256
+        if fault == "document_checksum":
+            listed = hashlib.sha256(f"niet {sha256}".encode()).hexdigest()
+        return ExportDocument(
+            document_id, dossiernummer, titel, documenttype, datum, bestandsnaam,
+            "application/pdf", written, sha256, listed, file, fault,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ publishing
     def _publish(self, kind: str, prefix: str, content: bytes, records: int) -> list[ExportFile]:

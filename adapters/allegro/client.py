@@ -14,11 +14,12 @@ import errno
 import hashlib
 import logging
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self
+from typing import BinaryIO, Self
 
 import paramiko
 
@@ -46,6 +47,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 32_768
+#: Bytes requested ahead while streaming a document: pipelined, yet bounded in memory.
+READ_WINDOW = 32 * CHUNK_SIZE
 _SIDECAR = re.compile(r"^([0-9a-f]{64})  (\S+)\n?$")
 
 
@@ -225,6 +228,92 @@ class AllegroClient:
                     continue
                 return True
         return False
+
+    # ------------------------------------------------------------------ export files (documents)
+    def _export_path(self, relative: str) -> str:
+        """``export_dir/<relative>`` where every part of ``relative`` is a safe name."""
+        parts = relative.split("/")
+        for part in parts:
+            safe_name(part)
+        return "/".join((self.config.export_dir, *parts))
+
+    def list_export_dir(self, relative: str = "") -> list[str]:
+        """Names in ``export_dir`` (or a safe sub-folder of it), sorted.
+
+        Temporary names and names breaking the safe-name rule are left out: they are never
+        used as a path.
+        """
+        path = self._export_path(relative) if relative else self.config.export_dir
+        with self._guard("list_export_dir"):
+            names = self._session().listdir(path)
+        listed = []
+        for name in names:
+            try:
+                listed.append(safe_name(name))
+            except UnsafeNameError:
+                continue  # temp names and crafted names alike
+        return sorted(listed)
+
+    def export_file_size(self, relative: str) -> int | None:
+        """Size in bytes of the regular file ``export_dir/<relative>``; None when absent.
+
+        Something else than a regular file there (a folder, a symbolic link, wherever it
+        points) counts as absent: it cannot be a document.
+        """
+        path = self._export_path(relative)
+        with self._guard("export_file_size", relative.rsplit("/", 1)[-1]):
+            try:
+                attrs = self._session().lstat(path)
+            except FileNotFoundError:
+                return None
+        if attrs.st_mode is None or not stat.S_ISREG(attrs.st_mode):
+            return None
+        return attrs.st_size
+
+    def export_path_exists(self, relative: str) -> bool:
+        """True when ``export_dir/<relative>`` exists (file or folder)."""
+        path = self._export_path(relative)
+        with self._guard("export_path_exists", relative.rsplit("/", 1)[-1]):
+            try:
+                self._session().stat(path)
+            except FileNotFoundError:
+                return False
+        return True
+
+    def download_export_file(
+        self, relative: str, sink: BinaryIO, *, max_bytes: int | None = None
+    ) -> tuple[str, int]:
+        """Stream ``export_dir/<relative>`` into ``sink``, hashing on the way: ``(sha256, size)``.
+
+        Never whole in memory: at most :data:`READ_WINDOW` bytes are requested ahead. With
+        ``max_bytes`` reading stops after ``max_bytes + 1`` bytes (enough to know the file is
+        too big). A missing or unreadable file is a :class:`RemoteFileError`, a dropped line a
+        :class:`TransientError`.
+        """
+        path = self._export_path(relative)
+        digest = hashlib.sha256()
+        size = 0
+        file = relative.rsplit("/", 1)[-1]
+        # the guard is entered first, so it also classifies what opening the file raises
+        with self._guard("download_export_file", file), self._session().open(path, "rb") as handle:
+            total = handle.stat().st_size or 0
+            if max_bytes is not None:
+                total = min(total, max_bytes + 1)
+            while size < total:
+                end = min(total, size + READ_WINDOW)
+                window = [
+                    (offset, min(CHUNK_SIZE, end - offset))
+                    for offset in range(size, end, CHUNK_SIZE)
+                ]
+                for block in handle.readv(window):
+                    if not block:
+                        break
+                    digest.update(block)
+                    sink.write(block)
+                    size += len(block)
+                if size < end:
+                    break  # the file got shorter while reading: the checksum will tell
+        return digest.hexdigest(), size
 
     # ------------------------------------------------------------------ return side
     def write_return(self, name: str, rows: Sequence[tuple[str, str, str]]) -> str:
