@@ -8,6 +8,7 @@ holds. All methods take one lock: the HTTP server is threaded.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
 import threading
@@ -35,12 +36,16 @@ class ZaakBestaatAl(ValueError):
 
 @dataclass(frozen=True)
 class StoredDocument:
-    """A document as stored: metadata, size and SHA-256 of ``inhoud`` (content optional)."""
+    """A document as stored: metadata, size and SHA-256 of ``inhoud`` (content optional).
+
+    ``registered`` is the day it was stored (the ZGW ``integriteit.datum``).
+    """
 
     document: Document
     size: int
     sha256: str
     content: bytes | None = field(default=None, repr=False)
+    registered: date = field(default_factory=date.today)
 
 
 @dataclass
@@ -83,6 +88,7 @@ class EsuiteStore:
         with self._lock:
             self._zaken: dict[str, _ZaakRecord] = {}
             self._documenten: dict[str, StoredDocument] = {}
+            self._document_order: list[str] = []  # identificaties, sorted (the ZGW listing)
             self._next = self.first_number
             self._next_document = self.first_number
             self.calls: Counter[str] = Counter()
@@ -137,25 +143,63 @@ class EsuiteStore:
             self.status_writes += 1
 
     def add_document(self, document: Document) -> StoredDocument:
+        """voegZaakdocumentToe with the content in ``document.inhoud``."""
+        content = document.inhoud if isinstance(document.inhoud, bytes) else b""
+        return self.add_streamed_document(
+            dataclasses.replace(document, inhoud=None),
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            content=content,
+        )
+
+    def add_streamed_document(
+        self, document: Document, *, size: int, sha256: str, content: bytes | None
+    ) -> StoredDocument:
+        """voegZaakdocumentToe whose content was streamed: its size and SHA-256 are given, and
+        the content itself when the caller kept it (stored only with ``keep_content``)."""
         with self._lock:
             if document.identificatie in self._documenten:
                 raise ZaakBestaatAl(document.identificatie)
             zaak_id = document.zaak_identificatie
             record = self._record(zaak_id) if zaak_id else None
-            content = document.inhoud if isinstance(document.inhoud, bytes) else b""
             stored = StoredDocument(
                 document=dataclasses.replace(document, inhoud=None),
-                size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(),
+                size=size,
+                sha256=sha256,
                 content=content if self.keep_content else None,
             )
             self._documenten[document.identificatie] = stored
+            bisect.insort(self._document_order, document.identificatie)
             if record is not None:
                 record.documenten.append(document.identificatie)
             return stored
 
     def update_document(self, wordt: Document) -> StoredDocument:
         """updateZaakdocument: metadata fields ``wordt`` carries, and new content if it has any."""
+        inhoud = wordt.inhoud
+        if not isinstance(inhoud, bytes):
+            return self.update_streamed_document(wordt)
+        return self.update_streamed_document(
+            dataclasses.replace(wordt, inhoud=None),
+            size=len(inhoud),
+            sha256=hashlib.sha256(inhoud).hexdigest(),
+            content=inhoud,
+        )
+
+    def update_streamed_document(
+        self,
+        wordt: Document,
+        *,
+        size: int | None = None,
+        sha256: str | None = None,
+        content: bytes | None = None,
+    ) -> StoredDocument:
+        """updateZaakdocument whose content was streamed: the metadata fields ``wordt`` carries
+        (a StUF noValue clears one), and, when ``size`` and ``sha256`` are given, the new
+        content (kept only with ``keep_content``; ``registered`` becomes today). Without them
+        the update is metadata only. Raises :class:`ZaakOnbekend` for an unknown document."""
+        if (size is None) != (sha256 is None):
+            raise ValueError("size and sha256 go together")
         with self._lock:
             old = self._documenten.get(wordt.identificatie)
             if old is None:
@@ -167,12 +211,13 @@ class EsuiteStore:
                 and (value := getattr(wordt, f.name)) is not None
             }
             stored = dataclasses.replace(old, document=dataclasses.replace(old.document, **changes))
-            if isinstance(wordt.inhoud, bytes):
+            if size is not None and sha256 is not None:
                 stored = dataclasses.replace(
                     stored,
-                    size=len(wordt.inhoud),
-                    sha256=hashlib.sha256(wordt.inhoud).hexdigest(),
-                    content=wordt.inhoud if self.keep_content else None,
+                    size=size,
+                    sha256=sha256,
+                    content=content if self.keep_content else None,
+                    registered=datetime.now().astimezone().date(),
                 )
             self._documenten[wordt.identificatie] = stored
             return stored
@@ -200,6 +245,21 @@ class EsuiteStore:
     def document(self, identificatie: str) -> StoredDocument | None:
         with self._lock:
             return self._documenten.get(identificatie)
+
+    def document_page(
+        self, offset: int, limit: int, identificatie: str | None = None
+    ) -> tuple[int, list[StoredDocument]]:
+        """(total count, up to ``limit`` documents from ``offset``), ordered by identificatie.
+
+        With ``identificatie`` only that document (count 0 or 1). Backs the ZGW listing.
+        """
+        with self._lock:
+            if identificatie is not None:
+                found = self._documenten.get(identificatie)
+                matches = [found] if found is not None else []
+                return len(matches), matches[offset : offset + limit]
+            ids = self._document_order[offset : offset + limit]
+            return len(self._document_order), [self._documenten[i] for i in ids]
 
     def __contains__(self, identificatie: object) -> bool:
         with self._lock:

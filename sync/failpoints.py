@@ -1,27 +1,8 @@
-"""Crash injection for tests: ``KETENBRUG_CRASH_AT=<point>[:<n>]`` kills the process hard.
+"""Crash injection for tests; lives in ``adapters.failpoints`` so adapters can crash mid-transfer.
 
-Used by the crash tests to prove that a run killed at any point and rerun converges. The
-process exits with ``os._exit`` (no cleanup, no commit), like a ``kill -9`` would leave it.
+Re-exported here for the engine and the flows.
 """
 
-from __future__ import annotations
-
-import os
+from adapters.failpoints import CRASH_EXIT_CODE, crash_point
 
 __all__ = ["CRASH_EXIT_CODE", "crash_point"]
-
-CRASH_EXIT_CODE = 137
-_hits: dict[str, int] = {}
-
-
-def crash_point(name: str) -> None:
-    """Die here when ``KETENBRUG_CRASH_AT`` names this point (after ``n`` hits, default 1)."""
-    wanted = os.environ.get("KETENBRUG_CRASH_AT")
-    if not wanted:
-        return
-    point, _, count = wanted.partition(":")
-    if point != name:
-        return
-    _hits[name] = _hits.get(name, 0) + 1
-    if _hits[name] >= int(count or 1):
-        os._exit(CRASH_EXIT_CODE)

@@ -129,6 +129,45 @@ class EsuiteClient:
             self._raise_fout(answer, operation)
         return answer
 
+    def post(
+        self, body: Any, *, action: str, operation: str, writes: bool, stream: bool = False
+    ) -> requests.Response:
+        """POST a ready SOAP body and return the HTTP response, unparsed (for streaming).
+
+        ``body`` is bytes, or a file-like object with ``__len__``: requests then sends a
+        Content-Length, never chunked transfer encoding. Transport failures and gateway statuses
+        are raised like :meth:`call` does; an exception the body's ``read`` raises (that is not
+        a requests error) comes out unchanged. With ``stream`` the caller reads and closes the
+        response.
+        """
+        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'}
+        try:
+            response = self.session.post(
+                self.config.url,
+                data=body,
+                headers=headers,
+                timeout=self.config.timeout_s,
+                verify=self.config.verify,
+                stream=stream,
+            )
+        except requests.ConnectTimeout as exc:
+            raise TransientError(
+                "e-Suite niet bereikbaar (connect timeout)", system=SYSTEM, operation=operation
+            ) from exc
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            kind = AmbiguousWriteError if writes else TransientError
+            raise kind(
+                f"e-Suite gaf geen antwoord: {type(exc).__name__}",
+                system=SYSTEM,
+                operation=operation,
+            ) from exc
+        if response.status_code in _RETRY_STATUSES:
+            response.close()
+            raise TransientError(
+                f"e-Suite HTTP {response.status_code}", system=SYSTEM, operation=operation
+            )
+        return response
+
     @staticmethod
     def _raise_fout(fout: Fout, operation: str) -> None:
         text = f"e-Suite {fout.berichtcode} {fout.code}: {fout.omschrijving}"

@@ -6,6 +6,8 @@ runs (never when the DAG file is parsed). Its fields:
 - host, port, schema (``http``/``https``), extra ``path`` (default ``/``): the ZDS endpoint
 - extra ``zender`` / ``ontvanger``: ``{"organisatie": ..., "applicatie": ...}``
 - extra ``timeout_s``, ``verify`` (CA bundle path or true), ``client_cert``, ``client_key``
+- extra ``zgw_path``: the ZGW Documenten API (a path on the same host, or a full URL; default
+  ``/documenten/api/v1``), used for the nightly archive listing
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from airflow.sdk import BaseHook
 
-from adapters.esuite.config import DEFAULT_TIMEOUT_S, EsuiteConfig
+from adapters.esuite.config import DEFAULT_TIMEOUT_S, DEFAULT_ZGW_PATH, EsuiteConfig
 from stuf import Systeem
 
 __all__ = ["EsuiteHook"]
@@ -57,4 +59,5 @@ class EsuiteHook(BaseHook):
             verify=verify if isinstance(verify, bool) else str(verify),
             client_cert=extra.get("client_cert"),
             client_key=extra.get("client_key"),
+            zgw_path=str(extra.get("zgw_path", DEFAULT_ZGW_PATH)),
         )

@@ -24,6 +24,7 @@ from typing import BinaryIO, Self
 import paramiko
 
 from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
+from adapters.failpoints import crash_point
 from adapters.sftp.settings import (
     DEFAULT_TIMEOUT_S,
     SftpConfigError,
@@ -275,6 +276,7 @@ class PinnedSftp:
                 digest.update(chunk)
                 handle.write(chunk)
                 size += len(chunk)
+                crash_point("mid_transfer")
         actual = digest.hexdigest()
         if expected_sha256 is not None and actual != expected_sha256:
             with contextlib.suppress(OSError):
