@@ -1,6 +1,7 @@
 """Onderhoud: nightly purge of personal data that is no longer needed (AVG).
 
-Delivered inbox messages and the payloads of resolved dead letters are removed after
+Delivered inbox messages, the payloads of resolved dead letters and document content nothing
+still needs are removed after
 ``KETENBRUG_RETENTION_DAYS`` (default 30); the ledger keeps keys and hashes only.
 """
 
@@ -28,11 +29,17 @@ RETENTION_DAYS = int(os.environ.get("KETENBRUG_RETENTION_DAYS", "30"))
 def ketenbrug_onderhoud() -> None:
     @task
     def purge_payloads() -> dict[str, int]:
+        from sync.config import load_settings
         from sync.purge import purge_payloads as purge
         from sync.store.db import open_store
 
-        result = purge(open_store(), days=RETENTION_DAYS)
-        return {"inbox_bodies": result.inbox_bodies, "records": result.dead_letter_records}
+        settings = load_settings()
+        result = purge(open_store(settings), days=RETENTION_DAYS, blob_root=settings.home / "blobs")
+        return {
+            "inbox_bodies": result.inbox_bodies,
+            "records": result.dead_letter_records,
+            "blobs": result.blobs,
+        }
 
     purge_payloads()
 

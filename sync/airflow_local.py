@@ -28,6 +28,7 @@ POOLS: dict[str, tuple[int, str]] = {
     "xtendis": (2, "Xtendis hot folder"),
     "suwinet": (2, "Suwinet-Inkijk: parallelle bevragingen"),
     "mylex": (2, "MyLex oud archief"),
+    "documenten": (2, "Documenten: taken die e-Suite, Xtendis en MyLex tegelijk beschrijven"),
 }
 
 _STATE = re.compile(r"DagRun Finished: dag_id=(\S+),.*?state=(\w+)")

@@ -108,25 +108,45 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
     store = open_store(load_settings())
     since = utcnow() - timedelta(hours=args.hours)
-    for system, title in (("gws4all", "GWS4all → e-Suite"), ("allegro", "Allegro → e-Suite")):
-        report = flow_report(store, "zaken", since=since, source_system=system)
-        print(
-            format_report(
-                f"zaken ({title}), laatste {args.hours} uur, {report['runs']} runs", report
-            )
-        )
+    for flow, system, title in (
+        ("zaken", "gws4all", "zaken (GWS4all → e-Suite)"),
+        ("zaken", "allegro", "zaken (Allegro → e-Suite)"),
+        ("documenten", "gws4all", "documenten (GWS4all)"),
+        ("documenten", "allegro", "documenten (Allegro)"),
+        ("documenten", "esuite", "documenten (e-Suite → Xtendis, MyLex)"),
+    ):
+        report = flow_report(store, flow, since=since, source_system=system)
+        print(format_report(f"{title}, laatste {args.hours} uur, {report['runs']} runs", report))
         if report["failed_runs"]:
             print(f"  mislukte runs: {report['failed_runs']} (zie Airflow)")
+    return 0
+
+
+def _cmd_drift_list(args: argparse.Namespace) -> int:
+    from sync.archief import open_drift
+
+    items = open_drift(open_store(load_settings()), limit=args.limit)
+    print(f"{'id':>6}  {'soort':<28} {'identificatie':<24} {'MyLex':<14} {'nieuw archief':<14}")
+    for item in items:
+        mylex_sha = str(item["mylex_sha256"] or "-")[:12]
+        archief_sha = str(item["archief_sha256"] or "-")[:12]
+        print(
+            f"{item['id']:>6}  {item['soort']!s:<28} {item['identificatie']!s:<24} "
+            f"{mylex_sha:<14} {archief_sha:<14}"
+        )
+    print(f"{len(items)} open drift-item(s)")
     return 0
 
 
 def _cmd_purge(args: argparse.Namespace) -> int:
     from sync.purge import purge_payloads
 
-    result = purge_payloads(open_store(load_settings()), days=args.days)
+    settings = load_settings()
+    result = purge_payloads(open_store(settings), days=args.days, blob_root=settings.home / "blobs")
     print(
         f"verwijderd: {result.inbox_bodies} berichtinhouden, "
-        f"{result.dead_letter_records} bewaarde records (ouder dan {args.days} dagen)"
+        f"{result.dead_letter_records} bewaarde records, {result.blobs} documentinhouden "
+        f"(ouder dan {args.days} dagen)"
     )
     return 0
 
@@ -193,6 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="what the flows did lately (for beheer)")
     status.add_argument("--hours", type=int, default=24)
     status.set_defaults(handler=_cmd_status)
+
+    drift = commands.add_parser("drift", help="archive drift items").add_subparsers(
+        dest="sub", required=True
+    )
+    drift_list = drift.add_parser("list", help="open drift items (MyLex vs nieuw archief)")
+    drift_list.add_argument("--limit", type=int, default=200)
+    drift_list.set_defaults(handler=_cmd_drift_list)
 
     purge = commands.add_parser("purge", help="purge delivered payloads older than N days")
     purge.add_argument("--days", type=int, default=30)

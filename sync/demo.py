@@ -1,9 +1,13 @@
 """The demo: every flow against the simulators, run through Airflow, with a readable summary.
 
-What it shows (``./run demo``): GWS4all pushes zaken and statuses to the inbox (some twice,
-some broken, one with a status code nobody mapped); Airflow runs the zaken DAG for real; the
-e-Suite simulator ends up with each status exactly once; a second round of the same pushes
-changes nothing. Faults are injected on the e-Suite side so the retries have work to do.
+What it shows (``./run demo``): GWS4all pushes zaken, statuses and letters to the inbox
+(some twice, some broken, one with a status code nobody mapped) and Allegro publishes zaken
+and document exports on SFTP; Airflow runs the zaken DAG and then the documenten DAG for real;
+the e-Suite holds each status and document exactly once, Xtendis and MyLex each document
+once; a second round of the same pushes changes nothing. Then drift is injected into MyLex
+and the nightly archive reconciliation finds it, repairs the missing document and leaves the
+rest as drift items for beheer. Faults are injected on the e-Suite side and in the files so
+the retries and dead letters have work to do.
 """
 
 from __future__ import annotations
@@ -12,17 +16,23 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stuf.privacy import install_log_masking
 from sync.airflow_local import LocalAirflow, connection_env
+from sync.blobs import BlobStore
 from sync.config import Settings, load_settings
 from sync.inbox import Inbox
 from sync.inbox_app import InboxServer
-from sync.store.db import open_store
+from sync.store.db import Store, open_store
 from sync.store.models import utcnow
 from sync.summary import flow_report, format_report
 
-__all__ = ["esuite_connection", "run_demo"]
+if TYPE_CHECKING:
+    from simulators.esuite_store import EsuiteStore
+    from simulators.mylex import MyLexArchive
+
+__all__ = ["esuite_connection", "run_demo", "sftp_connection"]
 
 
 def esuite_connection(url: str) -> dict[str, object]:
@@ -67,13 +77,28 @@ def allegro_connection(host: str, port: int, username: str, key: str, host_key: 
     }
 
 
+def sftp_connection(
+    host: str, port: int, username: str, key: str, host_key: str, **extra: object
+) -> dict[str, object]:
+    """An SFTP Connection (JSON form) with the host key pinned, plus system-specific extras."""
+    return {
+        "conn_type": "sftp",
+        "host": host,
+        "port": port,
+        "login": username,
+        "extra": {"private_key_path": key, "known_hosts_line": host_key, **extra},
+    }
+
+
 def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
     from simulators.allegro import AllegroExporter
     from simulators.esuite import make_esuite_server
     from simulators.faults import FaultConfig
     from simulators.gws4all import push_scenario
+    from simulators.mylex import MyLexArchive
     from simulators.sftp.client import pinned_line
     from simulators.sftp.server import SshdServer
+    from simulators.xtendis import XtendisHotFolder
 
     install_log_masking()
     home = Path(os.environ.get("KETENBRUG_DEMO_HOME", Path.cwd() / ".ketenbrug" / "demo"))
@@ -89,28 +114,36 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
     print(f"Ketenbrug demo in {home}")
     with (
         make_esuite_server(faults=faults) as esuite,
-        InboxServer(Inbox(store)) as inbox,
+        InboxServer(Inbox(store, blobs=BlobStore(settings.home / "blobs"))) as inbox,
         SshdServer(state_dir=home / "sftp") as sshd,
     ):
         exporter = AllegroExporter(
             sshd.root / "allegro", seed=seed, faults=file_faults, unmapped_rate=0.03
         )
+        (sshd.root / "mylex" / "archief").mkdir(parents=True, exist_ok=True)
+        mylex = MyLexArchive(sshd.root / "mylex", seed=seed)
+        xtendis = XtendisHotFolder(sshd.root / "xtendis", poll_interval=0.05).start()
         print(f"  e-Suite simulator (ZDS 1.2)  {esuite.url}")
         print(f"  Ketenbrug inbox (ZDS 1.1)    {inbox.url}")
         print(f"  Allegro (SFTP, echte sshd)   sftp://{sshd.host}:{sshd.port}/allegro")
+        print(f"  Xtendis hot folder (SFTP)    sftp://{sshd.host}:{sshd.port}/xtendis")
+        print(f"  MyLex oud archief (SFTP)     sftp://{sshd.host}:{sshd.port}/mylex")
         host_key = pinned_line(sshd)
+        ssh = (sshd.host, sshd.port, sshd.username, str(sshd.client_key_path), host_key)
         airflow = LocalAirflow(
             home / "airflow",
             extra_env={
                 "KETENBRUG_HOME": str(home),
                 "KETENBRUG_DATABASE_URL": settings.database_url,
                 **connection_env("ketenbrug_esuite", esuite_connection(esuite.url)),
+                **connection_env("ketenbrug_allegro", allegro_connection(*ssh)),
                 **connection_env(
-                    "ketenbrug_allegro",
-                    allegro_connection(
-                        sshd.host, sshd.port, sshd.username, str(sshd.client_key_path), host_key
+                    "ketenbrug_xtendis",
+                    sftp_connection(
+                        *ssh, hotfolder_dir="xtendis/hotfolder", receipts_dir="xtendis/receipts"
                     ),
                 ),
+                **connection_env("ketenbrug_mylex", sftp_connection(*ssh, root_dir="mylex")),
             },
         )
         print("  Airflow: metadata database en pools klaarzetten ...")
@@ -123,27 +156,45 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
                 duplicate_rate=0.1,
                 inject_malformed=2,
                 unmapped_rate=0.03,
-                include_documents=False,
+                include_documents=True,
                 seed=seed,
                 concurrency=4,
             )
             files = [f for _ in range(3) for f in exporter.write_batch(max(zaken // 2, 5))]
             files += exporter.flush_late()
+            if round_nr == 1:
+                exporter.write_documents(6, document_faults={2: "unsafe_bestandsnaam"})
             print(
                 f"\nRonde {round_nr}: GWS4all stuurde {pushed.sent} berichten "
                 f"({pushed.duplicates} dubbel, {pushed.malformed} kapot); "
-                f"Allegro zette {len(files)} exportbestanden klaar"
+                f"Allegro zette {len(files)} zaakexports"
+                + (
+                    " en 1 documentexport (6 documenten, 1 met een onveilige naam)"
+                    if round_nr == 1
+                    else ""
+                )
+                + " klaar"
             )
             round_start = utcnow()
             began = time.monotonic()
             result = airflow.test_dag("ketenbrug_zaken")
             took = time.monotonic() - began
             print(f"  Airflow DAG ketenbrug_zaken: {result.state} in {took:.1f} s")
-            for title, system in (
-                ("zaken (GWS4all → e-Suite)", "gws4all"),
-                ("zaken (Allegro → e-Suite)", "allegro"),
+            if result.state == "success":
+                if round_nr == 1:
+                    _consulent_adds_letter(esuite.app.store)  # type: ignore[attr-defined]
+                began = time.monotonic()
+                result = airflow.test_dag("ketenbrug_documenten")
+                took = time.monotonic() - began
+                print(f"  Airflow DAG ketenbrug_documenten: {result.state} in {took:.1f} s")
+            for title, flow, system in (
+                ("zaken (GWS4all → e-Suite)", "zaken", "gws4all"),
+                ("zaken (Allegro → e-Suite)", "zaken", "allegro"),
+                ("documenten (GWS4all → e-Suite, Xtendis, MyLex)", "documenten", "gws4all"),
+                ("documenten (Allegro → e-Suite, Xtendis, MyLex)", "documenten", "allegro"),
+                ("documenten (e-Suite → Xtendis, MyLex)", "documenten", "esuite"),
             ):
-                report = flow_report(store, "zaken", since=round_start, source_system=system)
+                report = flow_report(store, flow, since=round_start, source_system=system)
                 print(format_report(f"  {title}", report))
             if result.state != "success":
                 print(f"  zie het Airflow-log: {result.log_path}")
@@ -152,10 +203,71 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
         counts = esuite.app.store.counts()  # type: ignore[attr-defined]
         print(
             f"\ne-Suite: {counts['zaken']} zaken, {counts['statussen']} statussen, "
-            f"{counts['duplicate_statussen']} dubbel"
+            f"{counts['duplicate_statussen']} dubbel, {counts['documenten']} documenten"
         )
+        in_mylex = sum(1 for _ in mylex.inventory())
+        print(f"Xtendis: {len(xtendis.documents())} documenten; MyLex: {in_mylex} documenten")
         total = flow_report(store, "zaken", since=started)
         print(format_report("Totaal zaken-flow (beide rondes)", total))
+        total = flow_report(store, "documenten", since=started)
+        print(format_report("Totaal documenten-flow (beide rondes)", total))
+        if _reconcile(airflow, store, mylex) != 0:
+            return 1
+        xtendis.stop()
     store.dispose()
     print(f"\nDemo-map (state store, Airflow-logs): {home}; een nieuwe demo begint leeg.")
     return 0
+
+
+def _reconcile(airflow: LocalAirflow, store: Store, mylex: MyLexArchive) -> int:
+    """Drift in MyLex (one document gone, one changed, one stray), then the nightly check."""
+    from sync.archief import open_drift
+
+    removed, changed = mylex.pick(2)
+    mylex.remove_document(removed)
+    mylex.change_checksum(changed, mode="metadata")
+    stray = mylex.add_extra_document()
+    print(
+        f"\nDrift in MyLex aangebracht: {removed} verwijderd, {changed} gewijzigd, "
+        f"{stray.identificatie} extra"
+    )
+    began = time.monotonic()
+    result = airflow.test_dag("ketenbrug_archief_reconciliatie")
+    took = time.monotonic() - began
+    print(f"  Airflow DAG ketenbrug_archief_reconciliatie: {result.state} in {took:.1f} s")
+    if result.state != "success":
+        print(f"  zie het Airflow-log: {result.log_path}")
+        return 1
+    report = flow_report(store, "archief_reconciliatie")
+    print(f"  reconciliaties: {report['runs']}, hersteld in MyLex: {report['delivered']}")
+    print("  open drift-items voor beheer (ketenbrug drift list):")
+    for item in open_drift(store):
+        print(f"    #{item['id']} {item['soort']}: {item['identificatie']}")
+    back = {doc.identificatie for doc in mylex.inventory()}
+    print(f"  {removed} weer in MyLex: {'ja' if removed in back else 'NEE'}")
+    return 0 if removed in back else 1
+
+
+def _consulent_adds_letter(store: EsuiteStore) -> None:
+    """A consulent adds a letter to a zaak in the e-Suite itself: the documenten flow takes it
+    to Xtendis and MyLex."""
+    from datetime import date
+
+    from simulators.pdf import pdf_bytes
+    from stuf.model import Document
+
+    zaak = sorted(store.snapshot()["zaken"])[0]
+    store.add_document(
+        Document(
+            identificatie="ESUITE-DOC-0001",
+            titel="Brief van de consulent",
+            zaak_identificatie=zaak,
+            documenttype_omschrijving="Brief",
+            bestandsnaam="brief-consulent.pdf",
+            formaat="application/pdf",
+            creatiedatum=date(2026, 11, 23),
+            auteur="consulent",
+            inhoud=pdf_bytes("Brief van de consulent", ("Uw aanvraag is in behandeling.",)),
+        )
+    )
+    print(f"  een consulent voegde in de e-Suite een brief toe aan zaak {zaak}")

@@ -20,7 +20,7 @@ import re
 import zlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import IO, BinaryIO, cast
+from typing import IO, Any, BinaryIO, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -42,9 +42,9 @@ from stuf import (
     build_fault,
     build_message,
     new_stuurgegevens,
-    stream_inhoud,
 )
 from stuf.privacy import mask_text
+from stuf.stream import stream_document_lk01
 from sync.blobs import BlobStore
 from sync.config import load_settings
 from sync.deadletters import record_dead_letter
@@ -53,6 +53,7 @@ from sync.store.db import Store
 from sync.store.models import (
     BatchState,
     DeadLetter,
+    DocumentZaak,
     InboxMessage,
     InboxState,
     Numbering,
@@ -77,10 +78,10 @@ def _referentie_in(body: bytes) -> str | None:
 
 
 DOCUMENT_NUMBER_PREFIX = "1900KBD"
-DOCUMENT_FUNCTIONS = ("voegZaakdocumentToe",)
-# A document message is recognised by its entiteittype+berichtcode near the top; it is then
-# parsed streaming, its content going straight to the blob store.
-_DOCUMENT_MARKER = re.compile(rb"edcLk01")
+DOCUMENT_FUNCTIONS = ("voegZaakdocumentToe", "updateZaakdocument")
+# A document message (voegZaakdocumentToe: edcLk01, updateZaakdocument: edcLk02) is recognised
+# near the top; it is then parsed streaming, its content going straight to the blob store.
+_DOCUMENT_MARKER = re.compile(rb"edcLk0[12]")
 _SNIFF = 65536
 # Other messages are small; one bigger than this is refused rather than read into memory.
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
@@ -155,10 +156,10 @@ class Inbox:
     ) -> InboxAnswer:
         try:
             with self.blobs.writer() as sink:
-                streamed = stream_inhoud(cast(BinaryIO, body), cast(BinaryIO, sink))
+                streamed = stream_document_lk01(body, sink)
         except StufError as error:
             body.seek(0)
-            if error.code == "StUF040":  # an edcLk01 that is no voegZaakdocumentToe: small
+            if error.code == "StUF040":  # another edcLk message: small, handled whole
                 return self._receive_whole(body.read(MAX_MESSAGE_BYTES), digest, soap_action)
             refused = InvalidMessageError(
                 f"StUF-bericht niet te verwerken: {error}", system=self.source_system
@@ -173,25 +174,54 @@ class Inbox:
             )
         assert sink.ref is not None
         message = streamed.message
-        document = message.document
+        document = streamed.document
         sg = message.stuurgegevens
+        fields = inbound.document_fields(document)
+        fields["zaak_identificatie"] = self._zaak_of(fields)
         record = {
-            "document": inbound.document_fields(document),
-            "content": sink.ref.as_content(),
+            "document": fields,
+            # a metadata-only update has no content: nothing to archive again
+            "content": sink.ref.as_content() if streamed.has_content else None,
+            "functie": streamed.function,
         }
         row = InboxMessage(
             source_system=self.source_system,
             soap_action=soap_action,
-            function="voegZaakdocumentToe",
+            function=streamed.function,
             referentienummer=(sg.referentienummer or "")[:250] or None,
-            ordering_key=document.zaak_identificatie,
-            partition=partition_hash(document.zaak_identificatie),
+            ordering_key=fields["zaak_identificatie"],
+            partition=partition_hash(fields["zaak_identificatie"]),
             content_hash=digest,
             body=None,
             record_json=json.dumps(record, sort_keys=True),
         )
         message_id = self._insert_once(row)
         return self._bv03(sg.zender, sg.referentienummer, message_id)
+
+    def _zaak_of(self, fields: dict[str, Any]) -> str | None:
+        """The document's zaak: from the message (remembered), else as its first message said.
+
+        An updateZaakdocument names the document only; knowing its zaak puts it in the same
+        partition as the voegZaakdocumentToe (so after it) and gives Xtendis and MyLex the zaak.
+        """
+        key = (self.source_system, str(fields["identificatie"]))
+        zaak = fields.get("zaak_identificatie")
+        with self.store.session() as session:
+            if not zaak:
+                known = session.get(DocumentZaak, key)
+                return known.zaak_identificatie if known is not None else None
+            dialect = session.get_bind().dialect.name
+            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+            values = {"source_system": key[0], "identificatie": key[1], "zaak_identificatie": zaak}
+            session.execute(  # concurrent pushes of one document must not collide
+                insert(DocumentZaak)
+                .values(**values, updated_at=utcnow())
+                .on_conflict_do_update(
+                    index_elements=["source_system", "identificatie"],
+                    set_={"zaak_identificatie": zaak, "updated_at": utcnow()},
+                )
+            )
+        return str(zaak)
 
     def _bv03(
         self, sender: Systeem | None, referentienummer: str | None, message_id: int

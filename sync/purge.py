@@ -6,13 +6,18 @@ The ledger keeps keys and hashes only, so it stays. What holds content is purged
 - the body of a ``dead`` inbox message and the kept record of a dead letter once that dead
   letter was resolved (resent or skipped) more than ``days`` ago.
 
+- a document's content in the blob store, once no unprocessed inbox message and no open dead
+  letter refers to it and it is older than ``days``.
+
 Open dead letters keep their payload: beheer still needs it to repair and resend.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select, update
 
@@ -24,13 +29,19 @@ __all__ = ["DEFAULT_RETENTION_DAYS", "PurgeResult", "purge_payloads"]
 DEFAULT_RETENTION_DAYS = 30
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
 @dataclass(frozen=True)
 class PurgeResult:
     inbox_bodies: int
     dead_letter_records: int
+    blobs: int = 0
 
 
-def purge_payloads(store: Store, *, days: int = DEFAULT_RETENTION_DAYS) -> PurgeResult:
+def purge_payloads(
+    store: Store, *, days: int = DEFAULT_RETENTION_DAYS, blob_root: Path | None = None
+) -> PurgeResult:
     """Purge what is older than ``days``; safe to run as often as one likes."""
     if days < 0:
         raise ValueError("days must not be negative")
@@ -86,4 +97,41 @@ def purge_payloads(store: Store, *, days: int = DEFAULT_RETENTION_DAYS) -> Purge
     return PurgeResult(
         inbox_bodies=processed.rowcount + dead_bodies,  # type: ignore[attr-defined]
         dead_letter_records=records.rowcount,  # type: ignore[attr-defined]
+        blobs=purge_blobs(store, blob_root, days=days) if blob_root is not None else 0,
     )
+
+
+def purge_blobs(store: Store, root: Path, *, days: int = DEFAULT_RETENTION_DAYS) -> int:
+    """Remove document content nothing still needs; returns how many blobs went.
+
+    Still needed: what an unprocessed (or dead) inbox message or an open dead letter refers
+    to (its record names the blob's SHA-256). A blob is only removed when its file is older
+    than ``days`` too, so one written a moment ago and not yet recorded is never touched.
+    """
+    cutoff = (utcnow() - timedelta(days=days)).timestamp()
+    resolved = (DeadLetterState.RESENT, DeadLetterState.SKIPPED)
+    keep: set[str] = set()
+    with store.session() as session:
+        texts = [
+            *session.scalars(
+                select(InboxMessage.record_json).where(
+                    InboxMessage.state != InboxState.PROCESSED,
+                    InboxMessage.record_json.is_not(None),
+                )
+            ),
+            *session.scalars(
+                select(DeadLetter.record_json).where(
+                    DeadLetter.state.not_in(resolved), DeadLetter.record_json.is_not(None)
+                )
+            ),
+        ]
+    for text in texts:
+        keep.update(_SHA256.findall(text or ""))
+    removed = 0
+    for path in root.glob("??/*"):
+        if path.name in keep or not _SHA256.fullmatch(path.name):
+            continue
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_BUDGET_S",
     "PartitionResult",
     "acknowledge_inbox",
+    "drain_inbox",
     "finish_run",
     "no_ack",
     "payload_refs",
@@ -217,6 +218,42 @@ def run_zaken_resends(
     return {"flow": FLOW_NAME, "resends": len(claimed), **outcome.as_dict()}
 
 
+def drain_inbox(
+    engine: Engine,
+    store: Store,
+    source: InboxSource,
+    *,
+    batch_size: int,
+    budget_s: float,
+    run_ref: str | None,
+) -> tuple[BatchOutcome, int]:
+    """Claim and run batches of one inbox partition until it is empty or the budget is spent.
+
+    Each batch is acknowledged in the engine's outcome transaction; the task's counts go to a
+    ``sync_run`` row of the engine's flow. Returns the counts and the number of batches.
+    """
+    total = BatchOutcome()
+    batches = 0
+    run_id = start_run(store, source.system, run_ref, flow=engine.flow.name)
+    deadline = time.monotonic() + budget_s
+    error: str | None = None
+    try:
+        while time.monotonic() < deadline:
+            batch_id = source.claim(batch_size)
+            if batch_id is None:
+                break
+            batch = source.load(batch_id)
+            acknowledge = partial(acknowledge_inbox, source, batch_id, batch)
+            total.add(engine.run_batch(batch, on_commit=acknowledge))
+            batches += 1
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        finish_run(store, run_id, total, error)
+    return total, batches
+
+
 def run_zaken_partition(
     partition: int,
     *,
@@ -239,25 +276,16 @@ def run_zaken_partition(
         partition=partition,
         partitions=settings.partitions,
     )
-    total = BatchOutcome()
-    batches = 0
-    run_id = start_run(store, source.system, run_ref)
-    deadline = time.monotonic() + budget_s
-    error: str | None = None
     try:
-        while time.monotonic() < deadline:
-            batch_id = source.claim(settings.batch_size)
-            if batch_id is None:
-                break
-            batch = source.load(batch_id)
-            acknowledge = partial(acknowledge_inbox, source, batch_id, batch)
-            total.add(engine.run_batch(batch, on_commit=acknowledge))
-            batches += 1
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        raise
+        total, batches = drain_inbox(
+            engine,
+            store,
+            source,
+            batch_size=settings.batch_size,
+            budget_s=budget_s,
+            run_ref=run_ref,
+        )
     finally:
-        finish_run(store, run_id, total, error)
         client.close()
         if own_store:
             store.dispose()

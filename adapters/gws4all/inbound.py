@@ -103,13 +103,15 @@ def document_record(data: dict[str, Any], payload_ref: str) -> SourceRecord:
     """The source record of a document the inbox received (fields + blob reference).
 
     The key names the content too (``sha256``): the same document sent again with other
-    content is a new version to deliver, the same bytes sent again are in step.
+    content is a new version to deliver, the same bytes sent again are in step. A
+    metadata-only updateZaakdocument has no content and a key naming its fields.
     """
     document = data["document"]
-    sha = str(data["content"]["sha256"])
+    content = data.get("content")
+    version = str(content["sha256"])[:16] if content else f"meta-{content_hash(document)[:16]}"
     return SourceRecord(
         source_system=SYSTEM,
-        key=f"gws4all-doc:{document['identificatie']}:{sha[:16]}",
+        key=f"gws4all-doc:{document['identificatie']}:{version}",
         kind="document",
         data=data,
         payload_ref=payload_ref,

@@ -29,6 +29,7 @@ __all__ = [
     "Cursor",
     "DeadLetter",
     "DeadLetterState",
+    "DocumentZaak",
     "DriftItemRow",
     "DriftState",
     "IdentityLink",
@@ -291,3 +292,18 @@ class DriftItemRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     __table_args__ = (Index("ix_drift_item_open", "state", "kind", "identificatie"),)
+
+
+class DocumentZaak(Base):
+    """The zaak a document belongs to, as its first message said.
+
+    An updateZaakdocument names the document only; Xtendis (the client's dossier) and MyLex
+    (the zaak folder) still need the zaak, so the documenten flow remembers it here.
+    """
+
+    __tablename__ = "document_zaak"
+
+    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    identificatie: Mapped[str] = mapped_column(String(250), primary_key=True)
+    zaak_identificatie: Mapped[str] = mapped_column(String(250))
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)

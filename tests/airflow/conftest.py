@@ -12,6 +12,7 @@ from simulators.esuite import make_esuite_server
 from simulators.faults import FaultConfig
 from simulators.http import SimulatorServer
 from sync.airflow_local import LocalAirflow, connection_env
+from sync.blobs import BlobStore
 from sync.demo import esuite_connection
 from sync.inbox import Inbox
 from sync.inbox_app import InboxServer
@@ -57,7 +58,7 @@ def make_rig(
     store.migrate()
     with (
         make_esuite_server(faults=faults) as esuite,
-        InboxServer(Inbox(store)) as inbox,
+        InboxServer(Inbox(store, blobs=BlobStore(tmp_path / "blobs"))) as inbox,
     ):
         yield ChainRig(store, inbox, esuite, tmp_path, airflow_home)
     store.dispose()

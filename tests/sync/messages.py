@@ -11,6 +11,7 @@ from stuf import (
     Document,
     GenereerZaakIdentificatie,
     Systeem,
+    UpdateZaakdocument,
     VoegZaakdocumentToe,
     Zaak,
     ZaakStatus,
@@ -82,3 +83,23 @@ def voeg_document_parts(doc_id: str, zaak_id: str) -> tuple[bytes, bytes]:
     whole = voeg_document(doc_id, zaak_id, marker)
     head, tail = whole.split(base64.b64encode(marker))
     return head, tail
+
+
+def update_document(doc_id: str, zaak_id: str, content: bytes | None) -> bytes:
+    """updateZaakdocument (Di02 with edcLk02 was/wordt): a new version of a letter."""
+    wordt = Document(
+        identificatie=doc_id,
+        titel="Beschikking (gecorrigeerd)",
+        zaak_identificatie=zaak_id,
+        documenttype_omschrijving="Beschikking",
+        bestandsnaam=f"{doc_id}.pdf",
+        formaat="application/pdf",
+        creatiedatum=date(2026, 3, 2),
+        vertrouwelijkheid="VERTROUWELIJK",
+        auteur="GWS4all",
+        inhoud=content,
+    )
+    sg = new_stuurgegevens("Di02", GWS4ALL, CDR, functie="updateZaakdocument")
+    was = Document(identificatie=doc_id, titel=None, taal=None)
+    message = UpdateZaakdocument(sg, was=was, wordt=wordt, checked_out_id="co-1")
+    return build_message(message, ZdsVersion.V1_1)

@@ -18,7 +18,7 @@ from sync.blobs import BlobStore
 from sync.inbox import DOCUMENT_FUNCTIONS, Inbox, InboxSource
 from sync.store.db import Store
 from sync.store.models import DeadLetter, InboxMessage, InboxState
-from tests.sync.messages import voeg_document, voeg_document_parts
+from tests.sync.messages import update_document, voeg_document, voeg_document_parts
 
 MB = 1 << 20
 REPO = Path(__file__).resolve().parents[2]
@@ -142,3 +142,31 @@ def test_a_64_mb_document_is_received_with_flat_memory(tmp_path: Path) -> None:
     blob = BlobStore(tmp_path / "blobs").path_for(digest.hexdigest())
     assert blob.stat().st_size == 64 * MB
     assert growth_kb < 32 * 1024, f"inbox grew {growth_kb} kB for a 64 MB document"
+
+
+def test_update_zaakdocument_is_a_new_version_and_metadata_only_changes_nothing(
+    store: Store, tmp_path: Path
+) -> None:
+    inbox = Inbox(store, blobs=BlobStore(tmp_path / "blobs"))
+    first = inbox.receive(voeg_document("1900KBD4", "1900KB7", b"versie 1"), None)
+    new = inbox.receive(update_document("1900KBD4", "1900KB7", b"versie 2"), None)
+    meta = inbox.receive(update_document("1900KBD4", "1900KB7", None), None)
+    assert new.status == meta.status == 200
+
+    source = _source(store)
+    records = source.load(source.claim(10) or 0).records
+    by_ref = {r.payload_ref: r for r in records}
+    version = by_ref[f"inbox:{new.message_id}"]
+    assert version.data["functie"] == "updateZaakdocument"  # type: ignore[union-attr]
+    assert version.data["content"]["sha256"] == hashlib.sha256(b"versie 2").hexdigest()  # type: ignore[union-attr]
+    # the update names the document only: its zaak (and partition) come from the first message
+    assert version.data["document"]["zaak_identificatie"] == "1900KB7"  # type: ignore[union-attr]
+    with store.session() as session:
+        partitions = {
+            session.get(InboxMessage, message_id).partition  # type: ignore[union-attr]
+            for message_id in (first.message_id, new.message_id)
+        }
+    assert len(partitions) == 1
+    metadata_only = by_ref[f"inbox:{meta.message_id}"]
+    assert metadata_only.data["content"] is None  # type: ignore[union-attr]
+    assert metadata_only.key.startswith("gws4all-doc:1900KBD4:meta-")

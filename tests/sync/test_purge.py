@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
+from sync.blobs import BlobStore
 from sync.purge import purge_payloads
 from sync.store.db import Store
 from sync.store.models import DeadLetter, InboxMessage, utcnow
@@ -68,3 +73,31 @@ def test_purge_keeps_what_beheer_still_needs(store: Store) -> None:
     assert kept["allegro:ALG_1.csv#2"] is None and kept["allegro:ALG_1.csv#3"] is not None
     assert (result.inbox_bodies, result.dead_letter_records) == (2, 1)
     assert purge_payloads(store, days=30) == type(result)(0, 0), "idempotent"
+
+
+def test_document_content_goes_only_when_nothing_needs_it(store: Store, tmp_path: Path) -> None:
+    blobs = BlobStore(tmp_path / "blobs")
+    delivered, waiting, in_dead_letter, fresh = (
+        blobs.put_bytes(f"document {n}".encode()) for n in range(4)
+    )
+    old = time.time() - 40 * 86400
+    for ref in (delivered, waiting, in_dead_letter):
+        os.utime(ref.path, (old, old))
+    with store.session() as session:
+        session.add(
+            InboxMessage(
+                source_system="gws4all",
+                content_hash="w" * 64,
+                record_json=json.dumps({"content": waiting.as_content()}),
+                state="received",
+            )
+        )
+    add_letter(store, "allegro:1", "open", 0, json.dumps({"content": in_dead_letter.as_content()}))
+
+    result = purge_payloads(store, days=30, blob_root=tmp_path / "blobs")
+
+    assert result.blobs == 1
+    assert not delivered.path.exists(), "delivered and old: gone"
+    assert waiting.path.exists(), "its message is not processed yet"
+    assert in_dead_letter.path.exists(), "beheer still needs it to resend"
+    assert fresh.path.exists(), "too young"
