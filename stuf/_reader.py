@@ -1,29 +1,32 @@
 """Shared readers: stuurgegevens, zaak, status and document objects (matched on namespace URI).
 
-Written for speed (issue 4): each object's children are visited once into a ``{tag: element}``
-map (the first child with a tag wins, as with ``find``); a field without attributes is read
-straight from ``.text`` (only attributed ones go through :func:`~stuf.values.read_value` for
-nil/noValue); plek strings are built only for an error or a warning; dates and tijdstippen are
-memoised; the base64 ``inhoud`` is checked but decoded only when read (:mod:`stuf._lazy`).
+Written for speed (issue 4). Beyond lxml's own parse, the cost is per element touched (a proxy
+object and its ``{uri}local`` tag string, built on first access) and per Python step, so: each
+object's children are listed once by slicing (cheaper than lxml's iterator) into a
+``{tag: element}`` map (the first child with a tag wins, as with ``find``); a field without
+attributes is read straight from ``.text`` (only attributed ones go through
+:func:`~stuf.values.read_value` for nil/noValue); paths are walked first child first; plek
+strings are built only for an error or a warning; model objects skip the frozen dataclass
+``__init__``; dates, tijdstippen and systemen are memoised; the base64 ``inhoud`` is checked but
+decoded only when read (:mod:`stuf._lazy`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import fields
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
 from lxml import etree
 
-from stuf._lazy import base64_inhoud, decode_base64
+from stuf._lazy import base64_inhoud
 from stuf.errors import StufError
 from stuf.model import DateValue, Document, NoValue, Stuurgegevens, Systeem, Text, Zaak, ZaakStatus
 from stuf.values import parse_date, parse_tijdstip, read_value
 from stuf.xml import BG, STUF, XMIME, XSI, ZDS, ZKN
 
-__all__ = ["Reader", "as_date"]
+__all__ = ["Reader"]
 
 _Z = f"{{{ZKN}}}"
 _S = f"{{{STUF}}}"
@@ -54,6 +57,7 @@ _S_ORGANISATIE = _S + "organisatie"
 _S_REFERENTIENUMMER = _S + "referentienummer"
 _S_TIJDSTIPBERICHT = _S + "tijdstipBericht"
 _S_ZENDER = _S + "zender"
+_SYSTEEM_TAGS = (_S_ORGANISATIE, _S_APPLICATIE, _S_ADMINISTRATIE, _S_GEBRUIKER)
 _Z_AUTEUR = _Z + "auteur"
 _Z_CODE = _Z + "code"
 _Z_CREATIEDATUM = _Z + "creatiedatum"
@@ -77,46 +81,72 @@ _Z_ZKT_CODE = _Z + "zkt.code"
 
 _Kids = dict[Any, etree._Element]
 _T = TypeVar("_T")
+_new = object.__new__
 
 
-def _maker(cls: type[_T]) -> Callable[..., _T]:
-    """A positional constructor for a frozen model dataclass without the per-field
-    ``object.__setattr__`` of its ``__init__`` (the model defines no ``__post_init__``).
+def _make(cls: type[_T], **values: Any) -> _T:
+    """A frozen model object built without its dataclass ``__init__``, which pays one
+    ``object.__setattr__`` per field; the model defines no ``__post_init__``, so the result is
+    the same. Every field must be passed (a document's ``inhoud`` may be a Base64Inhoud).
     """
-    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-    new = object.__new__
-
-    def make(*values: Any) -> _T:
-        obj = new(cls)
-        obj.__dict__.update(zip(names, values, strict=True))
-        return obj
-
-    return make
+    obj = _new(cls)
+    obj.__dict__.update(values)
+    return obj
 
 
-_new_zaak = _maker(Zaak)
-_new_status = _maker(ZaakStatus)
-_new_document = _maker(Document)  # stores a Base64Inhoud where Document.inhoud looks for it
-_new_stuurgegevens = _maker(Stuurgegevens)
+def _systeem(org: Text, app: Text, adm: Text, gebr: Text) -> Systeem:
+    """A zender/ontvanger from its four values, nil or noValue read as absent."""
+    return Systeem(
+        org if isinstance(org, str) else None,
+        app if isinstance(app, str) else "",
+        adm if isinstance(adm, str) else None,
+        gebr if isinstance(gebr, str) else None,
+    )
 
 
 @lru_cache(maxsize=256)
-def _new_systeem(org: str | None, app: str, adm: str | None, gebr: str | None) -> Systeem:
-    return Systeem(org, app, adm, gebr)  # immutable, and the same few systems keep coming
+def _plain_systeem(parts: tuple[tuple[Any, str | None], ...]) -> Systeem:
+    """A zender/ontvanger from the ``(tag, text)`` of its children, none with attributes (so no
+    nil, noValue or warning). Cached: the same few systems come in every message."""
+    texts = {tag: text or "" for tag, text in reversed(parts)}  # the first of a tag wins
+    return _systeem(*map(texts.get, _SYSTEEM_TAGS))
 
 
 def _kids(parent: etree._Element) -> _Kids:
-    """``{tag: first child with that tag}`` in one pass (comments and PIs are harmless keys)."""
-    return {child.tag: child for child in reversed(parent)}
+    """``{tag: first child with that tag}`` in one pass (comments and PIs are harmless keys).
+
+    ``parent[::-1]`` lists the children at C speed (lxml's iterator costs more); walking them
+    last to first lets the first child of a tag win, as with ``find``.
+    """
+    kids = {}
+    for child in parent[::-1]:
+        kids[child.tag] = child
+    return kids
 
 
-def _first(parent: etree._Element, path: Sequence[str], depth: int = 0) -> etree._Element | None:
-    """The first element ``parent.find("a/b/c")`` would give, without the path machinery."""
+def _first(parent: etree._Element, path: Sequence[str]) -> etree._Element | None:
+    """The element ``parent.find("a/b/c")`` would give, without the path machinery.
+
+    Each step is nearly always the first child, so that is tried first; otherwise a depth-first
+    search gives the first match in document order, as ``find`` does.
+    """
+    node = parent
+    for tag in path:
+        try:
+            node = node[0]
+        except IndexError:  # no children: nothing further along this path
+            return _search(parent, path, 0)
+        if node.tag != tag:
+            return _search(parent, path, 0)
+    return node
+
+
+def _search(parent: etree._Element, path: Sequence[str], depth: int) -> etree._Element | None:
     tag = path[depth]
     last = depth == len(path) - 1
-    for child in parent:  # plain iteration: iterchildren(tag) costs more to set up
+    for child in parent[:]:  # a slice lists the children faster than lxml's iterator
         if child.tag == tag:
-            found = child if last else _first(child, path, depth + 1)
+            found = child if last else _search(child, path, depth + 1)
             if found is not None:
                 return found
     return None
@@ -172,7 +202,7 @@ class Reader:
         return element.text or ""
 
     def text(self, parent: etree._Element, tag: str, plek: str) -> Text:
-        return read_value(parent.find(tag), self.warnings, plek)
+        return read_value(_first(parent, (tag,)), self.warnings, plek)
 
     def need(self, element: etree._Element | None, plek: str, local: str) -> str:
         """A required field: present, not nil, not blank."""
@@ -213,34 +243,21 @@ class Reader:
                 raise self.error(exc.omschrijving, f"{plek}/{local}") from exc
         return value
 
-    def date(self, parent: etree._Element, tag: str, plek: str) -> DateValue:
-        plek, _, local = plek.rpartition("/")
-        return self.day(parent.find(tag), plek, local)
-
     def is_nil(self, element: etree._Element) -> bool:
         return element.get(_NIL) in ("true", "1")
 
     # -- stuurgegevens -------------------------------------------------------------------
-    def systeem(self, sg: etree._Element, local: str, plek: str) -> Systeem:
-        element = sg.find(_S + local)
-        return self._systeem(element, local, plek)
-
     def _systeem(self, element: etree._Element | None, local: str, plek: str) -> Systeem:
         if element is None:
             self.warnings.append(f"{plek}/{local} missing")
             return Systeem(None, "")
-        kids = _kids(element)
-        # (warnings name the stuurgegevens, as they always have)
-        org = self.value(kids.get(_S_ORGANISATIE), plek, None)
-        app = self.value(kids.get(_S_APPLICATIE), plek, None)
-        adm = self.value(kids.get(_S_ADMINISTRATIE), plek, None)
-        gebr = self.value(kids.get(_S_GEBRUIKER), plek, None)
-        return _new_systeem(
-            org if isinstance(org, str) else None,
-            app if isinstance(app, str) else "",
-            adm if isinstance(adm, str) else None,
-            gebr if isinstance(gebr, str) else None,
-        )
+        parts = []
+        for child in element[:]:
+            if child.keys():  # maybe nil or noValue: read field by field
+                kids = _kids(element)  # (warnings name the stuurgegevens, as they always have)
+                return _systeem(*[self.value(kids.get(tag), plek, None) for tag in _SYSTEEM_TAGS])
+            parts.append((child.tag, child.text))
+        return _plain_systeem(tuple(parts))
 
     def stuurgegevens(self, root: etree._Element, plek: str) -> Stuurgegevens:
         sg = self.child(root, "stuurgegevens")
@@ -248,8 +265,9 @@ class Reader:
         if sg is None:
             raise self.error("stuurgegevens missing", plek)
         kids = _kids(sg)
+        value = self.value
         berichtcode = self.need(kids.get(_S_BERICHTCODE), plek, "berichtcode")
-        ref = self.value(kids.get(_S_REFERENTIENUMMER), plek, "referentienummer")
+        ref = value(kids.get(_S_REFERENTIENUMMER), plek, "referentienummer")
         if not isinstance(ref, str) or not ref:
             self.warnings.append(f"{plek}/referentienummer missing")
             ref = ""
@@ -257,29 +275,30 @@ class Reader:
             self.warnings.append(
                 f"{plek}/referentienummer has {len(ref)} characters (schema: max 40); accepted"
             )
-        tijdstip = self.value(kids.get(_S_TIJDSTIPBERICHT), plek, "tijdstipBericht")
+        tijdstip = value(kids.get(_S_TIJDSTIPBERICHT), plek, "tijdstipBericht")
         if not isinstance(tijdstip, str) or not tijdstip:
             self.warnings.append(f"{plek}/tijdstipBericht missing")
             tijdstip = ""
         elif not (8 <= len(tijdstip) <= 17 and tijdstip.isdigit()):
             self.warnings.append(f"{plek}/tijdstipBericht is not 8-17 digits; accepted")
-        cross = self.value(kids.get(_S_CROSSREFNUMMER), plek, "crossRefnummer")
-        ent = self.value(kids.get(_S_ENTITEITTYPE), plek, "entiteittype")
-        functie = self.value(kids.get(_S_FUNCTIE), plek, "functie")
-        return _new_stuurgegevens(
-            berichtcode,
-            self._systeem(kids.get(_S_ZENDER), "zender", plek),
-            self._systeem(kids.get(_S_ONTVANGER), "ontvanger", plek),
-            ref,
-            tijdstip,
-            ent if isinstance(ent, str) else None,
-            cross if isinstance(cross, str) else None,
-            functie if isinstance(functie, str) else None,
+        cross = value(kids.get(_S_CROSSREFNUMMER), plek, "crossRefnummer")
+        ent = value(kids.get(_S_ENTITEITTYPE), plek, "entiteittype")
+        functie = value(kids.get(_S_FUNCTIE), plek, "functie")
+        return _make(
+            Stuurgegevens,
+            berichtcode=berichtcode,
+            zender=self._systeem(kids.get(_S_ZENDER), "zender", plek),
+            ontvanger=self._systeem(kids.get(_S_ONTVANGER), "ontvanger", plek),
+            referentienummer=ref,
+            tijdstip_bericht=tijdstip,
+            entiteittype=ent if isinstance(ent, str) else None,
+            cross_refnummer=cross if isinstance(cross, str) else None,
+            functie=functie if isinstance(functie, str) else None,
         )
 
     # -- zaak ----------------------------------------------------------------------------
     def objects(self, parent: etree._Element, plek: str) -> list[etree._Element]:
-        return [child for child in parent if child.tag == _OBJECT]
+        return [child for child in parent[:] if child.tag == _OBJECT]
 
     def zaak(self, obj: etree._Element, plek: str) -> Zaak:
         kids = _kids(obj)
@@ -290,35 +309,35 @@ class Reader:
             zkt = _first(is_van, _GERELATEERDE_PATH)
             if zkt is not None:
                 zkt_kids = _kids(zkt)
-                where = f"{plek}/isVan/gerelateerde"
-                zkt_code = self.value(zkt_kids.get(_Z_CODE), where, "code")
-                zkt_omschrijving = self.value(zkt_kids.get(_Z_OMSCHRIJVING), where, "omschrijving")
-        day = self.day
-        return _new_zaak(
-            self.need(kids.get(_IDENTIFICATIE), plek, "identificatie"),
-            zkt_code,
-            zkt_omschrijving,
-            self.value(kids.get(_Z_OMSCHRIJVING), plek, "omschrijving"),
-            self.value(kids.get(_Z_TOELICHTING), plek, "toelichting"),
-            day(kids.get(_Z_STARTDATUM), plek, "startdatum"),
-            day(kids.get(_Z_REGISTRATIEDATUM), plek, "registratiedatum"),
-            day(kids.get(_Z_EINDDATUM), plek, "einddatum"),
-            self._initiator(kids.get(_Z_HEEFTALSINITIATOR)),
-            day(kids.get(_Z_EINDDATUMGEPLAND), plek, "einddatumGepland"),
+                zkt_code = self.value(zkt_kids.get(_Z_CODE), plek, "isVan/gerelateerde/code")
+                zkt_omschrijving = self.value(
+                    zkt_kids.get(_Z_OMSCHRIJVING), plek, "isVan/gerelateerde/omschrijving"
+                )
+        value, day = self.value, self.day
+        return _make(
+            Zaak,
+            identificatie=self.need(kids.get(_IDENTIFICATIE), plek, "identificatie"),
+            zaaktype_code=zkt_code,
+            zaaktype_omschrijving=zkt_omschrijving,
+            omschrijving=value(kids.get(_Z_OMSCHRIJVING), plek, "omschrijving"),
+            toelichting=value(kids.get(_Z_TOELICHTING), plek, "toelichting"),
+            startdatum=day(kids.get(_Z_STARTDATUM), plek, "startdatum"),
+            registratiedatum=day(kids.get(_Z_REGISTRATIEDATUM), plek, "registratiedatum"),
+            einddatum=day(kids.get(_Z_EINDDATUM), plek, "einddatum"),
+            initiator_bsn=self._initiator(kids.get(_Z_HEEFTALSINITIATOR)),
+            einddatum_gepland=day(kids.get(_Z_EINDDATUMGEPLAND), plek, "einddatumGepland"),
         )
-
-    def initiator(self, obj: etree._Element, plek: str) -> str | None:
-        return self._initiator(obj.find(_Z_HEEFTALSINITIATOR))
 
     def _initiator(self, rel: etree._Element | None) -> str | None:
         if rel is None or self.is_nil(rel):
             return None
-        bsn = _findtext(rel, _BSN_PATH)
+        found = _first(rel, _BSN_PATH)
+        bsn = None if found is None else found.text
         return bsn.strip() if bsn and bsn.strip() else None
 
     def statussen(self, obj: etree._Element, zaak_id: str, plek: str) -> list[ZaakStatus | None]:
         result: list[ZaakStatus | None] = []
-        rels = [child for child in obj if child.tag == _HEEFT]
+        rels = [child for child in obj[:] if child.tag == _HEEFT]
         for index, rel in enumerate(rels, start=1):
             result.append(
                 None if self.is_nil(rel) else self.status(rel, zaak_id, f"{plek}/heeft[{index}]")
@@ -341,15 +360,18 @@ class Reader:
         except StufError as exc:
             raise self.error(exc.omschrijving, f"{plek}/datumStatusGezet") from exc
         door = _findtext(rel, _DOOR_PATH)
-        return _new_status(
-            zaak_id,
-            self.value(stt_kids.get(_Z_CODE), where, "code"),
-            int(volgnummer),
-            when,
-            self.value(stt_kids.get(_Z_ZKT_CODE), where, "zkt.code"),
-            self.value(stt_kids.get(_Z_OMSCHRIJVING), where, "omschrijving"),
-            self.value(kids.get(_Z_TOELICHTING), plek, "toelichting"),
-            door.strip() if door and door.strip() else None,
+        return _make(
+            ZaakStatus,
+            zaak_identificatie=zaak_id,
+            statustype_code=self.value(stt_kids.get(_Z_CODE), where, "code"),
+            statustype_volgnummer=int(volgnummer),
+            datum_status_gezet=when,
+            zaaktype_code=self.value(stt_kids.get(_Z_ZKT_CODE), where, "zkt.code"),
+            statustype_omschrijving=self.value(
+                stt_kids.get(_Z_OMSCHRIJVING), where, "omschrijving"
+            ),
+            toelichting=self.value(kids.get(_Z_TOELICHTING), plek, "toelichting"),
+            gezet_door=door.strip() if door and door.strip() else None,
         )
 
     # -- document ------------------------------------------------------------------------
@@ -362,31 +384,29 @@ class Reader:
         if inhoud_el is not None:
             bestandsnaam = inhoud_el.get(_BESTANDSNAAM)
             content_type = inhoud_el.get(_CONTENT_TYPE)
-            value = read_value(inhoud_el, self.warnings, f"{plek}/inhoud")
-            if isinstance(value, NoValue):
+            text = read_value(inhoud_el, self.warnings, f"{plek}/inhoud")
+            if isinstance(text, NoValue):
                 self.warnings.append(f"{plek}/inhoud is xsi:nil (schema: not nillable); accepted")
-                inhoud = value
-            else:
-                inhoud = base64_inhoud(value or "", f"{plek}/inhoud", self.fo)
-        return _new_document(
-            self.need(kids.get(_IDENTIFICATIE), plek, "identificatie"),
-            self.value(kids.get(_Z_TITEL), plek, "titel"),
-            zaak_id.strip() if zaak_id and zaak_id.strip() else None,
-            self.value(kids.get(_Z_DCT_OMSCHRIJVING), plek, "dct.omschrijving"),
-            bestandsnaam,
-            self.value(kids.get(_Z_FORMAAT), plek, "formaat"),
-            self.day(kids.get(_Z_CREATIEDATUM), plek, "creatiedatum"),
-            self.value(kids.get(_Z_TAAL), plek, "taal"),
-            self.value(kids.get(_Z_VERTROUWELIJKAANDUIDING), plek, "vertrouwelijkAanduiding"),
-            self.value(kids.get(_Z_AUTEUR), plek, "auteur"),
-            inhoud,  # a Base64Inhoud until first read (Document.inhoud: stuf._lazy.InhoudField)
-            content_type,
+                inhoud = text
+            else:  # a Base64Inhoud until first read (Document.inhoud: stuf._lazy.InhoudField)
+                inhoud = base64_inhoud(text or "", f"{plek}/inhoud", self.fo)
+        value = self.value
+        return _make(
+            Document,
+            identificatie=self.need(kids.get(_IDENTIFICATIE), plek, "identificatie"),
+            titel=value(kids.get(_Z_TITEL), plek, "titel"),
+            zaak_identificatie=zaak_id.strip() if zaak_id and zaak_id.strip() else None,
+            documenttype_omschrijving=value(
+                kids.get(_Z_DCT_OMSCHRIJVING), plek, "dct.omschrijving"
+            ),
+            bestandsnaam=bestandsnaam,
+            formaat=value(kids.get(_Z_FORMAAT), plek, "formaat"),
+            creatiedatum=self.day(kids.get(_Z_CREATIEDATUM), plek, "creatiedatum"),
+            taal=value(kids.get(_Z_TAAL), plek, "taal"),
+            vertrouwelijkheid=value(
+                kids.get(_Z_VERTROUWELIJKAANDUIDING), plek, "vertrouwelijkAanduiding"
+            ),
+            auteur=value(kids.get(_Z_AUTEUR), plek, "auteur"),
+            inhoud=inhoud,
+            content_type=content_type,
         )
-
-    def base64(self, text: str, plek: str) -> bytes:
-        return decode_base64(text, plek, self.fo)
-
-
-def as_date(value: DateValue) -> date | None:
-    """A date, or None for absent/NoValue."""
-    return value if isinstance(value, date) else None

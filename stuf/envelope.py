@@ -12,7 +12,7 @@ from stuf.xml import NS, SOAP11, SOAP12
 __all__ = ["envelope", "fault_envelope", "serialize", "unwrap"]
 
 _SOAP = {SoapVersion.V1_1: SOAP11, SoapVersion.V1_2: SOAP12}
-_ENVELOPES = tuple((q(ns, "Envelope"), q(ns, "Body"), version) for version, ns in _SOAP.items())
+_BODIES = {q(ns, "Envelope"): (q(ns, "Body"), version) for version, ns in _SOAP.items()}
 
 
 def envelope(soap: SoapVersion) -> tuple[etree._Element, etree._Element]:
@@ -50,21 +50,27 @@ def unwrap(root: etree._Element) -> tuple[etree._Element, SoapVersion | None]:
     """The StUF message inside a SOAP envelope (or ``root`` itself when it is bare).
 
     A SOAP Fault is returned as the Fault element; the caller looks for a ``Fo0x`` in it.
+    Children are listed by slicing (cheaper than lxml's iterator): this runs for every message.
     """
     tag = root.tag
     if not isinstance(tag, str):
         raise StufError("document has no element root", plek="/")
-    for envelope_tag, body_tag, version in _ENVELOPES:
-        if tag == envelope_tag:
-            body = next(root.iterchildren(body_tag), None)
-            if body is None:
-                raise StufError("SOAP envelope without Body", plek="/Envelope")
-            children = [child for child in body if isinstance(child.tag, str)]
-            if len(children) != 1:
-                raise StufError(
-                    f"SOAP Body holds {len(children)} elements, expected 1", plek="/Envelope/Body"
-                )
-            return children[0], version
-    if tag.endswith("}Envelope"):
-        raise StufError("unknown SOAP envelope namespace", plek="/Envelope")
-    return root, None
+    soap = _BODIES.get(tag)
+    if soap is None:
+        if tag.endswith("}Envelope"):
+            raise StufError("unknown SOAP envelope namespace", plek="/Envelope")
+        return root, None
+    body_tag, version = soap
+    for body in root[:]:
+        if body.tag == body_tag:
+            break
+    else:
+        raise StufError("SOAP envelope without Body", plek="/Envelope")
+    children = body[:]
+    if len(children) != 1 or not isinstance(children[0].tag, str):  # comments, PIs
+        children = [child for child in children if isinstance(child.tag, str)]
+        if len(children) != 1:
+            raise StufError(
+                f"SOAP Body holds {len(children)} elements, expected 1", plek="/Envelope/Body"
+            )
+    return children[0], version

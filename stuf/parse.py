@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -54,37 +55,50 @@ def parse_message(data: bytes, *, soap_action: str | None = None) -> Message:
 def parse_element(element: etree._Element, *, soap_action: str | None = None) -> Message:
     """Parse a bare StUF message element (or a SOAP Fault element)."""
     tag = element.tag
-    if not isinstance(tag, str):
-        raise StufError("message is not an element", plek="/")
-    local = tag.rpartition("}")[2]
-    if local == "Fault":
-        return _fault(element)
-    if tag in STUF_ELEMENTS:
-        return _generic(element, STUF_ELEMENTS[tag])
-    function = detect_function(element, soap_action)
-    version = ZdsVersion.V1_2 if tag.startswith(_ZDS_PREFIX) else ZdsVersion.V1_1
-    reader = Reader("Fo03" if "Lk0" in local else "Fo02")
-    message = _PARSERS[function](reader, element, f"/{local}")
-    _check_berichtcode(message, local[-4:], local, reader.fo)
-    message.version = version
+    route = _ROUTES.get(tag) if isinstance(tag, str) else None
+    if route is None:
+        return _other_element(element)
+    reader = Reader(route.fo)
+    parser = route.parser or _PARSERS[detect_function(element, soap_action)]
+    message = parser(reader, element, route.plek)
+    sg = message.stuurgegevens
+    if sg is not None and sg.berichtcode != route.berichtcode:
+        raise _berichtcode_error(sg.berichtcode, route)
+    message.version = route.version
     message.warnings.extend(reader.warnings)
     return message
 
 
-def _check_berichtcode(message: Message, expected: str, local: str, fo: str) -> None:
+def _other_element(element: etree._Element) -> Message:
+    """A SOAP Fault, a Bv0x/Fo0x, or an element that is no ZDS message (an error)."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        raise StufError("message is not an element", plek="/")
+    if tag.rpartition("}")[2] == "Fault":
+        return _fault(element)
+    if tag in STUF_ELEMENTS:
+        return _generic(element, STUF_ELEMENTS[tag])
+    raise _unknown_message(tag)
+
+
+def _unknown_message(tag: str) -> StufError:
+    namespace = etree.QName(tag).namespace
+    code = "StUF019" if namespace in (ZKN, ZDS, STUF) else "StUF055"
+    return StufError(f"unknown message {etree.QName(tag).localname[:60]!r}", code=code, plek="/")
+
+
+def _berichtcode_error(berichtcode: str, route: _Route) -> StufError:
     """The berichtcode in the stuurgegevens must be the one the element name implies.
 
     A message whose element says ``zakLk01`` but whose berichtcode says ``Lk99`` has no clear
     meaning: refuse it (StUF019) rather than guess which of the two is right.
     """
-    stuurgegevens = getattr(message, "stuurgegevens", None)
-    if stuurgegevens is not None and stuurgegevens.berichtcode != expected:
-        raise StufError(
-            f"berichtcode {stuurgegevens.berichtcode!r} does not match {local} ({expected})",
-            code=BERICHTCODE_ONBEKEND,
-            plek=f"/{local}/stuurgegevens/berichtcode",
-            berichtcode=fo,
-        )
+    return StufError(
+        f"berichtcode {berichtcode!r} does not match {route.local} ({route.berichtcode})",
+        code=BERICHTCODE_ONBEKEND,
+        plek=f"{route.plek}/stuurgegevens/berichtcode",
+        berichtcode=route.fo,
+    )
 
 
 def _action_function(soap_action: str | None) -> str | None:
@@ -106,9 +120,7 @@ def detect_function(element: etree._Element, soap_action: str | None = None) -> 
     tag = element.tag
     candidates = by_element(tag)
     if not candidates:
-        namespace = etree.QName(tag).namespace
-        code = "StUF019" if namespace in (ZKN, ZDS, STUF) else "StUF055"
-        raise StufError(f"unknown message {etree.QName(tag).localname[:60]!r}", code=code, plek="/")
+        raise _unknown_message(tag)
     if len(candidates) == 1:
         return candidates[0].function
     names = {op.function for op in candidates}
@@ -323,6 +335,33 @@ _PARSERS: dict[str, _Parser] = {
     "voegZaakdocumentToe": _voeg_toe,
     "updateZaakdocument": _update_doc,
 }
+
+
+class _Route(NamedTuple):
+    """What a message element's tag alone tells, worked out once per tag."""
+
+    parser: _Parser | None  # None: a ZDS 1.1 element that several functions share
+    version: ZdsVersion
+    local: str
+    plek: str
+    berichtcode: str  # the one the element name implies (its last four characters)
+    fo: str  # the Fo0x to answer with when the message cannot be understood
+
+
+def _route(tag: str) -> _Route:
+    local = tag.rpartition("}")[2]
+    functions = [op.function for op in by_element(tag)]
+    return _Route(
+        _PARSERS[functions[0]] if len(functions) == 1 else None,
+        ZdsVersion.V1_2 if tag.startswith(_ZDS_PREFIX) else ZdsVersion.V1_1,
+        local,
+        f"/{local}",
+        local[-4:],
+        "Fo03" if "Lk0" in local else "Fo02",
+    )
+
+
+_ROUTES = {tag: _route(tag) for op in OPERATIONS.values() for tag in (op.element_11, op.element_12)}
 
 
 # --- Bv0x, Fo0x and SOAP faults --------------------------------------------------------------
