@@ -83,7 +83,8 @@ def ketenbrug_documenten() -> None:
         result = run_allegro_documenten(**_targets(), allegro=allegro, run_ref=_run_ref())  # type: ignore[arg-type]
         return result.as_dict()
 
-    @task(pool="documenten")
+    # Runs after the other sources whether Allegro ran or was skipped (not linked).
+    @task(pool="documenten", trigger_rule="none_failed")
     def deliver_esuite() -> dict[str, object]:
         """Documents added in the e-Suite itself into Xtendis and MyLex."""
         from sync.documenten import run_esuite_documenten

@@ -16,6 +16,7 @@ import contextlib
 import errno
 import hashlib
 import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -77,6 +78,11 @@ class ChecksumMismatchError(PermanentError):
     def __init__(self, message: str, *, system: str, operation: str, sha256: str) -> None:
         super().__init__(message, system=system, operation=operation)
         self.sha256 = sha256
+
+
+def _temp_path(folder: str, name: str) -> str:
+    """A hidden temp name unique to this write (readers skip it: :func:`is_temp_name`)."""
+    return f"{folder}/.{name}.{secrets.token_hex(4)}.part"
 
 
 def is_temp_name(name: str) -> bool:
@@ -234,9 +240,9 @@ class PinnedSftp:
         return bytes(data)
 
     def publish_bytes(self, folder: str, name: str, data: bytes) -> None:
-        """Write a small file as ``.<name>.part`` and rename it (call inside :meth:`guard`)."""
+        """Write a small file under a temp name and rename it (call inside :meth:`guard`)."""
         sftp = self.session()
-        temp = f"{folder}/.{name}.part"
+        temp = _temp_path(folder, name)
         with sftp.open(temp, "wb") as handle:
             handle.write(data)
         sftp.posix_rename(temp, f"{folder}/{name}")
@@ -251,7 +257,11 @@ class PinnedSftp:
         operation: str,
         rename: bool = True,
     ) -> tuple[str, int, str]:
-        """Stream ``content`` to ``folder/.<name>.part``, hashing on the way.
+        """Stream ``content`` to ``folder/.<name>.<token>.part``, hashing on the way.
+
+        The temp name is new for every attempt: a session cut mid-upload may still have writes
+        queued in the server's sftp process, and those must never land in the next attempt's
+        file (which, once renamed, is the published document).
 
         On a mismatch with ``expected_sha256`` the temp file is removed and
         :class:`ChecksumMismatchError` raised, so nothing appears under ``name``. With
@@ -267,7 +277,7 @@ class PinnedSftp:
                 sha256="",
             )
         sftp = self.session()
-        temp = f"{folder}/.{name}.part"
+        temp = _temp_path(folder, name)
         digest = hashlib.sha256()
         size = 0
         with sftp.open(temp, "wb") as handle:
