@@ -91,31 +91,7 @@ class EsuiteClient:
         body = build_message(message, ZdsVersion.V1_2)
         action = soap_action_for(message, ZdsVersion.V1_2)
         operation = type(message).__name__
-        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'}
-        try:
-            response = self.session.post(
-                self.config.url,
-                data=body,
-                headers=headers,
-                timeout=self.config.timeout_s,
-                # per request: a REQUESTS_CA_BUNDLE in the environment would override the session's
-                verify=self.config.verify,
-            )
-        except requests.ConnectTimeout as exc:
-            raise TransientError(
-                "e-Suite niet bereikbaar (connect timeout)", system=SYSTEM, operation=operation
-            ) from exc
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            kind = AmbiguousWriteError if writes else TransientError
-            raise kind(
-                f"e-Suite gaf geen antwoord: {type(exc).__name__}",
-                system=SYSTEM,
-                operation=operation,
-            ) from exc
-        if response.status_code in _RETRY_STATUSES:
-            raise TransientError(
-                f"e-Suite HTTP {response.status_code}", system=SYSTEM, operation=operation
-            )
+        response = self.post(body, action=action, operation=operation, writes=writes)
         try:
             answer = parse_message(response.content)
         except StufError as exc:
@@ -147,6 +123,7 @@ class EsuiteClient:
                 data=body,
                 headers=headers,
                 timeout=self.config.timeout_s,
+                # per request: a REQUESTS_CA_BUNDLE in the environment would override the session's
                 verify=self.config.verify,
                 stream=stream,
             )
