@@ -31,17 +31,16 @@ from adapters.xtendis.target import XtendisTarget
 from mappings import load_tables
 from sync.blobs import BlobStore
 from sync.config import Settings, load_settings
-from sync.deadletters import record_from_letter
 from sync.engine import BatchOutcome, Engine, RetryPolicy
 from sync.flows.documenten import FLOW_NAME, DocumentenFlow
 from sync.inbox import DOCUMENT_FUNCTIONS, InboxSource
-from sync.resend import claim_requested, resend_claimed
 from sync.runner import (
     DEFAULT_BUDGET_S,
     PartitionResult,
     drain_inbox,
     finish_run,
     no_ack,
+    resend_requested,
     start_run,
 )
 from sync.sources.esuite_documents import EsuiteDocumentSource
@@ -291,17 +290,7 @@ def run_documenten_resends(
     store = store or open_store(settings)  # first task of the DAG: brings the schema up to date
     try:
         with _engine(settings, store, esuite, xtendis, mylex, retry) as (engine, _store):
-            claimed = claim_requested(store, FLOW_NAME)
-            inbox = InboxSource(
-                store, flow=FLOW_NAME, functions=DOCUMENT_FUNCTIONS, partition=0, partitions=1
-            )
-            outcome = resend_claimed(
-                store,
-                engine,
-                claimed,
-                lambda letter: record_from_letter(letter) or inbox.records_for(letter),
-            )
+            return resend_requested(store, engine, DOCUMENT_FUNCTIONS)
     finally:
         if own_store:
             store.dispose()
-    return {"flow": FLOW_NAME, "resends": len(claimed), **outcome.as_dict()}

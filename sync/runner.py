@@ -39,6 +39,7 @@ __all__ = [
     "finish_run",
     "no_ack",
     "payload_refs",
+    "resend_requested",
     "run_allegro_zaken",
     "run_zaken_partition",
     "run_zaken_resends",
@@ -201,21 +202,29 @@ def run_zaken_resends(
     store = store or open_store(settings)
     engine, client = _zaken_engine(store, settings, esuite, retry)
     try:
-        claimed = claim_requested(store, FLOW_NAME)
-        source = InboxSource(
-            store, flow=FLOW_NAME, functions=ZAKEN_FUNCTIONS, partition=0, partitions=1
-        )
-        outcome = resend_claimed(
-            store,
-            engine,
-            claimed,
-            lambda letter: record_from_letter(letter) or source.records_for(letter),
-        )
+        return resend_requested(store, engine, ZAKEN_FUNCTIONS)
     finally:
         client.close()
         if own_store:
             store.dispose()
-    return {"flow": FLOW_NAME, "resends": len(claimed), **outcome.as_dict()}
+
+
+def resend_requested(store: Store, engine: Engine, functions: tuple[str, ...]) -> dict[str, object]:
+    """Claim the resends beheer asked for in the engine's flow and deliver them once.
+
+    A dead letter brings its kept record along; else its inbox message (of ``functions``) is
+    decoded again. Returns the counts for the task's XCom.
+    """
+    flow = engine.flow.name
+    claimed = claim_requested(store, flow)
+    source = InboxSource(store, flow=flow, functions=functions, partition=0, partitions=1)
+    outcome = resend_claimed(
+        store,
+        engine,
+        claimed,
+        lambda letter: record_from_letter(letter) or source.records_for(letter),
+    )
+    return {"flow": flow, "resends": len(claimed), **outcome.as_dict()}
 
 
 def drain_inbox(
