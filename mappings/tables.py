@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 __all__ = [
@@ -34,7 +35,8 @@ __all__ = [
     "validate_tables",
 ]
 
-DEFAULT_DIR = Path(__file__).resolve().parent
+# The tables shipped as package data; KETENBRUG_MAPPINGS_DIR lets beheer keep their own elsewhere.
+DEFAULT_DIR = Path(str(resources.files("mappings")))
 
 STATUSTYPEN = "esuite_statustypen.csv"
 ZAAKTYPEN = "zaaktypen.csv"

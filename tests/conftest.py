@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,21 +20,61 @@ from simulators.sftp.testing import (  # noqa: F401  (shared fixtures: the real 
 )
 from sync.store.db import Store
 
-PG_URL = os.environ.get(
-    "KETENBRUG_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-)
+DEFAULT_PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+THROWAWAY_PG = Path(__file__).resolve().parents[1] / "scripts" / "throwaway-postgres.sh"
 
 
-def _pg_store() -> Iterator[Store]:
+def _pg_usable(url: str) -> bool:
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """The test PostgreSQL: KETENBRUG_TEST_PG_URL, else the one on 5432, else a throwaway cluster.
+
+    ``./run test`` already sets KETENBRUG_TEST_PG_URL (starting a throwaway cluster itself when
+    needed); this covers pytest run on its own. KETENBRUG_TEST_PG_THROWAWAY=1 forces the cluster.
+    Never a skip: a machine without PostgreSQL gets one.
+    """
+    if os.environ.get("KETENBRUG_TEST_PG_URL"):
+        yield os.environ["KETENBRUG_TEST_PG_URL"]
+        return
+    if not os.environ.get("KETENBRUG_TEST_PG_THROWAWAY") and _pg_usable(DEFAULT_PG_URL):
+        yield DEFAULT_PG_URL
+        return
+    folder = tempfile.mkdtemp(prefix="ketenbrug-pg-", dir="/tmp")  # reachable by user postgres
+    started = subprocess.run(
+        ["bash", str(THROWAWAY_PG), "start", folder], capture_output=True, text=True, check=False
+    )
+    try:
+        if started.returncode != 0:
+            pytest.fail(f"no PostgreSQL for the tests: {started.stderr.strip()}")
+        url = started.stdout.strip().splitlines()[-1]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("KETENBRUG_TEST_PG_URL", url)  # for tests that start subprocesses
+            yield url
+    finally:
+        subprocess.run(["bash", str(THROWAWAY_PG), "stop", folder], check=False)
+
+
+def _pg_store(url: str) -> Iterator[Store]:
     """A throwaway schema in the test database, dropped afterwards."""
     schema = f"kb_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
+    admin = create_engine(url)
     try:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as exc:  # pragma: no cover - a broken machine, not a skip
-        pytest.fail(f"PostgreSQL at {PG_URL} not usable: {exc}")
-    store = Store(f"{PG_URL}?options=-csearch_path%3D{schema}")
+        pytest.fail(f"PostgreSQL at {url} not usable: {exc}")
+    store = Store(f"{url}?options=-csearch_path%3D{schema}")
     store.migrate()
     try:
         yield store
@@ -52,7 +94,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         yield sqlite_store
         sqlite_store.dispose()
     else:
-        yield from _pg_store()
+        yield from _pg_store(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ from sync.config import Settings, load_settings
 
 __all__ = ["MIGRATIONS_DIR", "Store", "open_store"]
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# Package data of ``sync.migrations`` (env.py, script.py.mako, versions/), so an installed
+# wheel finds it the same as a checkout.
+MIGRATIONS_DIR = Path(str(resources.files("sync.migrations")))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -39,8 +39,9 @@ from stuf import (
 from stuf.values import AMSTERDAM
 from stuf.xml import NS
 
-REFERENCE = Path("/work/shared/reference")
-EXAMPLES = REFERENCE / "stuf" / "examples"
+# Real messages from public repositories, shipped with the tests (see tests/fixtures/README.md).
+REFERENCE = Path(__file__).resolve().parents[1] / "fixtures"
+EXAMPLES = REFERENCE / "stuf"
 BSN = "111222333"
 
 GWS = Systeem("1900", "GWS4all", None, "Gebruiker")
