@@ -12,6 +12,10 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 
+from stuf.privacy import install_log_masking
+
+install_log_masking()  # every record of a task process is masked (no BSN in a task log)
+
 ARCHIEF_ASSET = Asset("ketenbrug://archief")
 
 

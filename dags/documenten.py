@@ -17,6 +17,10 @@ from airflow.exceptions import AirflowSkipException
 from airflow.sdk import Asset, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowNotFoundException
 
+from stuf.privacy import install_log_masking
+
+install_log_masking()  # every record of a task process is masked (no BSN in a task log)
+
 ZAKEN_ASSET = Asset("ketenbrug://zaken")
 DOCUMENTEN_ASSET = Asset("ketenbrug://documenten")
 PARTITIONS = int(os.environ.get("KETENBRUG_PARTITIONS", "4"))

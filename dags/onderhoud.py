@@ -13,6 +13,10 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, task
 
+from stuf.privacy import install_log_masking
+
+install_log_masking()  # every record of a task process is masked (no BSN in a task log)
+
 RETENTION_DAYS = int(os.environ.get("KETENBRUG_RETENTION_DAYS", "30"))
 
 

@@ -10,6 +10,7 @@ trusted only when their ``.sha256`` sidecar is there, matches the bytes as strea
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import logging
@@ -25,7 +26,15 @@ import paramiko
 
 from adapters.allegro.config import AllegroConfig
 from adapters.allegro.connect import SYSTEM, connect_pinned
-from adapters.allegro.csv_format import TrailerError, check_trailer, render_return
+from adapters.allegro.csv_format import (
+    ExportScan,
+    TrailerError,
+    check_trailer,
+    render_return,
+    render_return_header,
+    render_return_rows,
+    render_return_trailer,
+)
 from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
 from adapters.sftp.pinned import RemoteFileError, UnsafeNameError, is_temp_name
 from adapters.sftp.pinned import safe_name as shared_safe_name
@@ -34,9 +43,12 @@ from stuf.privacy import mask_text
 __all__ = [
     "SYSTEM",
     "AllegroClient",
+    "ExportChangedError",
     "ExportIntegrityError",
     "ExportNotReadyError",
+    "PartialReturn",
     "RemoteFileError",
+    "ScannedExport",
     "UnsafeNameError",
     "VerifiedExport",
     "connect_pinned",
@@ -50,10 +62,15 @@ CHUNK_SIZE = 32_768
 #: Bytes requested ahead while streaming a document: pipelined, yet bounded in memory.
 READ_WINDOW = 32 * CHUNK_SIZE
 _SIDECAR = re.compile(r"^([0-9a-f]{64})  (\S+)\n?$")
+_PARTIAL = re.compile(r"^\.(.+)\.retour\.([0-9a-f]{12})\.(\d+)\.(\d+)\.(\d+)\.(\d+)\.part$")
 
 
 class ExportNotReadyError(TransientError):
     """The sidecar is not there yet: Allegro is still publishing; look again next run."""
+
+
+class ExportChangedError(TransientError):
+    """The export changed after it was verified: verify it again before reading on."""
 
 
 class ExportIntegrityError(PermanentError):
@@ -74,6 +91,44 @@ class VerifiedExport:
     name: str
     content: bytes
     sha256: str
+
+
+@dataclass(frozen=True)
+class ScannedExport:
+    """An export verified by one streaming pass (sidecar, trailer), never held whole.
+
+    ``size``/``mtime`` tell a later read that the bytes are still the verified ones.
+    """
+
+    name: str
+    sha256: str
+    size: int
+    mtime: int
+    scan: ExportScan
+
+
+@dataclass(frozen=True)
+class PartialReturn:
+    """The return file of an export being answered batch by batch, kept under a temporary name.
+
+    Its name carries its state, changed only by an atomic rename after the bytes are written:
+    the answered rows end at export offset ``position`` (next file line ``line``), the partial
+    file's valid bytes are ``length`` (anything after is a half-written append: cut off) and
+    it holds ``rows`` rows. ``sha12`` ties it to the export's content.
+    """
+
+    export: str
+    sha12: str
+    position: int
+    line: int
+    length: int
+    rows: int
+
+    @property
+    def file_name(self) -> str:
+        stem = self.export.removesuffix(".csv")
+        numbers = f"{self.position}.{self.line}.{self.length}.{self.rows}"
+        return f".{stem}.retour.{self.sha12}.{numbers}.part"
 
 
 def safe_name(name: str) -> str:
@@ -208,6 +263,173 @@ class AllegroClient:
             )
         log.info("allegro: %s gelezen en geverifieerd (%d bytes)", name, len(content))
         return VerifiedExport(name, bytes(content), actual)
+
+    def scan_export(self, name: str) -> ScannedExport:
+        """Verify export ``name`` in one streaming pass: sidecar, SHA-256 and trailer.
+
+        The streaming form of :meth:`fetch_export` (same errors), for exports too big to hold:
+        memory stays bounded (the scan keeps 8 bytes per row, see :class:`ExportScan`).
+        """
+        name = safe_name(name)
+        path = f"{self.config.export_dir}/{name}"
+        scan = ExportScan()
+        digest = hashlib.sha256()
+        with self._guard("read_export", name):
+            sftp = self._session()
+            try:
+                with sftp.open(path + ".sha256", "rb") as handle:
+                    sidecar = handle.read(4096)
+            except FileNotFoundError:
+                raise ExportNotReadyError(
+                    f"Allegro {name}: nog geen .sha256, bestand niet klaar", system=SYSTEM
+                ) from None
+            with sftp.open(path, "rb") as handle:
+                attrs = handle.stat()
+                for chunk in self._chunks(handle, 0, attrs.st_size or 0):
+                    digest.update(chunk)
+                    scan.feed(chunk)
+        actual = digest.hexdigest()
+        expected = _sidecar_digest(sidecar, name, actual)
+        try:
+            scan.finish()
+        except TrailerError as exc:
+            raise ExportIntegrityError(
+                f"Allegro {name}: {exc}", reason="truncated", file=name, sha256=actual
+            ) from exc
+        if actual != expected:
+            raise ExportIntegrityError(
+                f"Allegro {name}: SHA-256 {actual[:12]}… wijkt af van sidecar {expected[:12]}…",
+                reason="checksum_mismatch",
+                file=name,
+                sha256=actual,
+            )
+        if scan.size != (attrs.st_size or 0):
+            raise TransientError(f"Allegro {name}: bestand veranderde tijdens lezen", system=SYSTEM)
+        log.info("allegro: %s geverifieerd (%d bytes, %d regels)", name, scan.size, scan.newlines)
+        return ScannedExport(name, actual, scan.size, int(attrs.st_mtime or 0), scan)
+
+    def open_export(self, export: ScannedExport, start: int, end: int) -> Iterator[bytes]:
+        """Bytes ``start..end`` of a scanned export, read ahead in bounded windows.
+
+        Opens at once and raises :class:`ExportChangedError` when the file is no longer the
+        one that was verified (size or modification time changed): the caller scans again.
+        """
+        path = f"{self.config.export_dir}/{safe_name(export.name)}"
+        with self._guard("read_export", export.name):
+            handle = self._session().open(path, "rb")
+            attrs = handle.stat()
+        if (attrs.st_size, int(attrs.st_mtime or 0)) != (export.size, export.mtime):
+            handle.close()
+            raise ExportChangedError(
+                f"Allegro {export.name}: bestand veranderd na controle", system=SYSTEM
+            )
+        return self._guarded_chunks(handle, export.name, start, end)
+
+    def _guarded_chunks(
+        self, handle: paramiko.SFTPFile, name: str, start: int, end: int
+    ) -> Iterator[bytes]:
+        chunks = self._chunks(handle, start, end)
+        try:
+            while True:
+                with self._guard("read_export", name):
+                    chunk = next(chunks, None)
+                if chunk is None:
+                    return
+                yield chunk
+        finally:
+            with contextlib.suppress(EOFError, OSError, paramiko.SSHException):
+                handle.close()
+
+    @staticmethod
+    def _chunks(handle: paramiko.SFTPFile, start: int, end: int) -> Iterator[bytes]:
+        """Pipelined reads of ``start..end``: at most :data:`READ_WINDOW` bytes requested ahead."""
+        position = start
+        while position < end:
+            stop = min(end, position + READ_WINDOW)
+            window = [
+                (offset, min(CHUNK_SIZE, stop - offset))
+                for offset in range(position, stop, CHUNK_SIZE)
+            ]
+            for block in handle.readv(window):
+                if not block:
+                    return
+                position += len(block)
+                yield block
+            if position < stop:
+                return  # shorter than it was: the caller's checks notice
+
+    # ------------------------------------------------------------------ partial return files
+    def find_partial_return(self, name: str) -> PartialReturn | None:
+        """The partial return file of export ``name``, if a previous batch left one.
+
+        More than one (not made by this code, but possible by hand) are all removed: the
+        export is then answered again from its first row, which the ledger makes harmless.
+        """
+        name = safe_name(name)
+        stem = name.removesuffix(".csv")
+        folder = self.config.return_dir
+        with self._guard("find_partial_return", name):
+            found = []
+            for entry in self._session().listdir(folder):
+                match = _PARTIAL.match(entry)
+                if match and match.group(1) == stem:
+                    numbers = (int(match.group(i)) for i in range(3, 7))
+                    found.append(PartialReturn(name, match.group(2), *numbers))
+            if len(found) == 1:
+                return found[0]
+            for partial in found:
+                self._session().remove(f"{folder}/{partial.file_name}")
+        return None
+
+    def remove_partial_return(self, partial: PartialReturn) -> None:
+        guard = self._guard("remove_partial_return", partial.export)
+        with guard, contextlib.suppress(FileNotFoundError):
+            self._session().remove(f"{self.config.return_dir}/{partial.file_name}")
+
+    def extend_return(
+        self,
+        partial: PartialReturn,
+        rows: Sequence[tuple[str, str, str]],
+        *,
+        position: int,
+        line: int,
+        final: bool,
+    ) -> PartialReturn | str:
+        """Append one batch's rows to the partial return file of ``partial.export``.
+
+        ``partial`` with ``length == 0`` means none exists yet. Crash-safe at every step: the
+        bytes are written past the partial's recorded length (cut back first), and only the
+        rename records them. With ``final`` the trailer follows and the file is renamed to its
+        final name (returned); otherwise the new partial state is returned.
+        """
+        name = safe_name(partial.export)
+        folder = self.config.return_dir
+        data = render_return_rows(rows)
+        count = partial.rows + len(rows)
+        if final:
+            data += render_return_trailer(count)
+        final_name = f"{name.removesuffix('.csv')}.retour.csv"
+        with self._guard("write_return", final_name):
+            sftp = self._session()
+            if partial.length == 0:
+                data = render_return_header() + data
+                source = f"{folder}/.{final_name}.part"
+                with sftp.open(source, "wb") as handle:
+                    handle.write(data)
+            else:
+                source = f"{folder}/{partial.file_name}"
+                with sftp.open(source, "r+b") as handle:
+                    handle.truncate(partial.length)
+                    handle.seek(partial.length)
+                    handle.write(data)
+            if final:
+                sftp.posix_rename(source, f"{folder}/{final_name}")
+                log.info("allegro: retourbestand %s geschreven (%d regels)", final_name, count)
+                return final_name
+            length = (partial.length or 0) + len(data)
+            state = PartialReturn(name, partial.sha12, position, line, length, count)
+            sftp.posix_rename(source, f"{folder}/{state.file_name}")
+        return state
 
     def has_return(self, name: str) -> bool:
         """True when Ketenbrug already answered export ``name`` (return file present,

@@ -9,7 +9,8 @@ never quote the line: it carries a BSN.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -20,14 +21,24 @@ __all__ = [
     "RESULTATEN",
     "RETURN_COLUMNS",
     "ZAKEN_COLUMNS",
+    "ExportScan",
     "LineError",
     "ParsedZaken",
     "TrailerError",
     "ZaakMutatie",
+    "check_header",
     "check_trailer",
     "clean_melding",
+    "id_hash",
+    "iter_lines",
+    "parse_line",
     "parse_zaken",
     "render_return",
+    "render_return_header",
+    "render_return_rows",
+    "render_return_trailer",
+    "repeat_error",
+    "same_mutatie",
 ]
 
 SEPARATOR = ";"
@@ -97,16 +108,126 @@ def check_trailer(content: bytes) -> int:
 
     Raises :class:`TrailerError` when the file is incomplete (no trailer, wrong count).
     """
-    lines = _lines(content)
-    if len(lines) < 2 or not lines[-1].startswith(f"{TRAILER_TAG}{SEPARATOR}".encode()):
-        raise TrailerError("trailerregel #EINDE ontbreekt (afgebroken bestand)")
-    raw = lines[-1][len(TRAILER_TAG) + 1 :]
-    if not raw.isdigit():
-        raise TrailerError("trailerregel #EINDE heeft geen geldig aantal")
-    count = len(lines) - 2
-    if int(raw) != count:
-        raise TrailerError(f"trailer meldt {int(raw)} regels, bestand bevat er {count}")
-    return count
+    scan = ExportScan()
+    scan.feed(content)
+    return scan.finish()
+
+
+#: Buckets for the mutatie_id hashes of one scan: the duplicate search then needs a set of
+#: only 1/64 of the rows at a time (memory: 8 bytes per row plus that set).
+_ID_BUCKETS = 64
+_MAX_KEPT_LINE = 65_536
+
+
+class ExportScan:
+    """What one streaming pass over an export learns, chunk by chunk, in bounded memory.
+
+    Why: the trailer check needs the end of the file and the duplicate rule needs every
+    mutatie_id, yet the export must never be in memory whole. The scan keeps the header line,
+    the last line, counts, the byte offsets where the records start and end, and a 64-bit hash
+    per mutatie_id (8 bytes a row). :meth:`finish` checks the trailer like :func:`check_trailer`.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.newlines = 0
+        self.header: bytes | None = None
+        self.data_start = 0  # offset just after the header line
+        self.data_end = 0  # offset of the trailer line (end of the records)
+        self._line_start = 0
+        self._pending = bytearray()  # the current, unfinished line (bounded)
+        self._pending_long = False
+        self._last = b""
+        self._last_start = 0
+        self._ids = [array("q") for _ in range(_ID_BUCKETS)]
+
+    def feed(self, chunk: bytes) -> None:
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            if end < 0:
+                self._keep(chunk[start:])
+                break
+            self._keep(chunk[start:end])
+            self._line_done(bytes(self._pending), self.size + end + 1)
+            self._pending.clear()
+            self._pending_long = False
+            start = end + 1
+        self.size += len(chunk)
+
+    def _keep(self, part: bytes) -> None:
+        if self._pending_long:
+            return
+        if len(self._pending) + len(part) > _MAX_KEPT_LINE:
+            self._pending_long = True  # too long for a header or trailer; id hash stays bogus
+            return
+        self._pending += part
+
+    def _line_done(self, line: bytes, next_start: int) -> None:
+        self.newlines += 1
+        if self.header is None:
+            self.header = line
+            self.data_start = next_start
+        else:
+            sleutel = line.split(SEPARATOR.encode(), 1)[0].strip()
+            self._ids[hash(sleutel) % _ID_BUCKETS].append(hash(sleutel))
+        self._last, self._last_start = line, self._line_start
+        self._line_start = next_start
+
+    def finish(self) -> int:
+        """The number of record lines; :class:`TrailerError` when the file is incomplete."""
+        if self._pending or self._pending_long or self.size == 0:
+            raise TrailerError("bestand eindigt niet op een regeleinde (afgebroken)")
+        if self.newlines < 2 or not self._last.startswith(f"{TRAILER_TAG}{SEPARATOR}".encode()):
+            raise TrailerError("trailerregel #EINDE ontbreekt (afgebroken bestand)")
+        raw = self._last[len(TRAILER_TAG) + 1 :]
+        if not raw.isdigit():
+            raise TrailerError("trailerregel #EINDE heeft geen geldig aantal")
+        count = self.newlines - 2
+        if int(raw) != count:
+            raise TrailerError(f"trailer meldt {int(raw)} regels, bestand bevat er {count}")
+        self.data_end = self._last_start
+        return count
+
+    def duplicate_id_hashes(self) -> set[int]:
+        """Hashes of mutatie_ids seen more than once (a hash collision only costs a look)."""
+        repeated: set[int] = set()
+        for bucket in self._ids:
+            seen: set[int] = set()
+            for value in bucket:
+                if value in seen:
+                    repeated.add(value)
+                seen.add(value)
+        self._ids = []  # no longer needed: free the 8 bytes a row
+        return repeated
+
+
+def id_hash(line: bytes) -> int:
+    """The hash :class:`ExportScan` keeps of a record line's mutatie_id (same process only)."""
+    return hash(line.split(SEPARATOR.encode(), 1)[0].strip())
+
+
+def iter_lines(chunks: Iterable[bytes], offset: int) -> Iterator[tuple[bytes, int]]:
+    """``(line, offset after it)`` for each complete line in ``chunks`` read from ``offset``.
+
+    An unfinished last line is not yielded: a verified export ends in a newline.
+    """
+    pending = b""
+    for chunk in chunks:
+        data = pending + chunk if pending else chunk
+        start = 0
+        while (end := data.find(b"\n", start)) >= 0:
+            offset += end + 1 - start
+            yield data[start:end], offset
+            start = end + 1
+        pending = data[start:]
+
+
+def check_header(line: bytes | None) -> None:
+    """A wrong header makes every line meaningless: :class:`InvalidMessageError`."""
+    header = line.decode("utf-8", errors="replace").split(SEPARATOR) if line is not None else []
+    if tuple(header) != ZAKEN_COLUMNS:
+        raise InvalidMessageError("kopregel wijkt af van de afgesproken kolommen", system="allegro")
 
 
 def _parse_line(number: int, values: list[str]) -> ZaakMutatie:
@@ -153,6 +274,19 @@ def _parse_line(number: int, values: list[str]) -> ZaakMutatie:
     )
 
 
+def parse_line(number: int, raw: bytes) -> ZaakMutatie | LineError:
+    """One record line (``number`` is the file line): the typed row or why it is unreadable."""
+    sleutel = None
+    try:
+        values = raw.decode("utf-8").split(SEPARATOR)
+        sleutel = values[0].strip() if _TOKEN.match(values[0].strip()) else None
+        return _parse_line(number, values)
+    except UnicodeDecodeError:
+        return LineError(number, "regel is geen geldige UTF-8")
+    except ValueError as exc:
+        return LineError(number, mask_text(str(exc)), sleutel)
+
+
 def parse_zaken(content: bytes) -> ParsedZaken:
     """Parse a verified ``ALG_ZAKEN_*.csv``: typed rows plus one :class:`LineError` per bad line.
 
@@ -163,36 +297,33 @@ def parse_zaken(content: bytes) -> ParsedZaken:
     lines = _lines(content)
     if lines and lines[-1].startswith(TRAILER_TAG.encode()):
         lines = lines[:-1]
-    header = lines[0].decode("utf-8", errors="replace").split(SEPARATOR) if lines else []
-    if tuple(header) != ZAKEN_COLUMNS:
-        raise InvalidMessageError("kopregel wijkt af van de afgesproken kolommen", system="allegro")
+    check_header(lines[0] if lines else None)
     parsed = ParsedZaken([], [])
     seen: dict[str, ZaakMutatie] = {}
     for number, raw in enumerate(lines[1:], start=2):
-        sleutel = None
-        try:
-            values = raw.decode("utf-8").split(SEPARATOR)
-            sleutel = values[0].strip() if _TOKEN.match(values[0].strip()) else None
-            mutatie = _parse_line(number, values)
-        except UnicodeDecodeError:
-            parsed.errors.append(LineError(number, "regel is geen geldige UTF-8"))
-            continue
-        except ValueError as exc:
-            parsed.errors.append(LineError(number, mask_text(str(exc)), sleutel))
+        mutatie = parse_line(number, raw)
+        if isinstance(mutatie, LineError):
+            parsed.errors.append(mutatie)
             continue
         earlier = seen.get(mutatie.mutatie_id)
         if earlier is None:
             seen[mutatie.mutatie_id] = mutatie
             parsed.rows.append(mutatie)
-        elif _same(earlier, mutatie):
+        elif same_mutatie(earlier, mutatie):
             continue
         else:
-            reason = f"mutatie_id komt ook voor op regel {earlier.line}, met andere inhoud"
-            parsed.errors.append(LineError(number, reason, sleutel))
+            parsed.errors.append(repeat_error(earlier, mutatie))
     return parsed
 
 
-def _same(a: ZaakMutatie, b: ZaakMutatie) -> bool:
+def repeat_error(earlier: ZaakMutatie, later: ZaakMutatie) -> LineError:
+    """A mutatie_id seen before with other content: the later line is an error."""
+    reason = f"mutatie_id komt ook voor op regel {earlier.line}, met andere inhoud"
+    return LineError(later.line, reason, later.mutatie_id)
+
+
+def same_mutatie(a: ZaakMutatie, b: ZaakMutatie) -> bool:
+    """An exact repeat (only the line differs): dropped, it says nothing new."""
     return {**a.__dict__, "line": 0} == {**b.__dict__, "line": 0}
 
 
@@ -202,14 +333,26 @@ def clean_melding(text: str) -> str:
     return flat[:500]
 
 
-def render_return(rows: Sequence[tuple[str, str, str]]) -> bytes:
-    """A return file: header ``sleutel;resultaat;melding``, the rows, ``#EINDE;<n>``."""
-    out = [SEPARATOR.join(RETURN_COLUMNS)]
+def render_return_header() -> bytes:
+    return (SEPARATOR.join(RETURN_COLUMNS) + "\n").encode("utf-8")
+
+
+def render_return_rows(rows: Sequence[tuple[str, str, str]]) -> bytes:
+    """Return lines for ``rows`` (no header, no trailer): a streamed return file grows by these."""
+    out = []
     for sleutel, resultaat, melding in rows:
         if resultaat not in RESULTATEN:
             raise ValueError(f"resultaat must be VERWERKT or AFGEWEZEN, not {resultaat!r}")
         if not _SLEUTEL.match(sleutel):
             raise ValueError("sleutel is not a plain identifier")
-        out.append(SEPARATOR.join((sleutel, resultaat, clean_melding(melding))))
-    out.append(f"{TRAILER_TAG}{SEPARATOR}{len(rows)}")
-    return ("\n".join(out) + "\n").encode("utf-8")
+        out.append(SEPARATOR.join((sleutel, resultaat, clean_melding(melding))) + "\n")
+    return "".join(out).encode("utf-8")
+
+
+def render_return_trailer(count: int) -> bytes:
+    return f"{TRAILER_TAG}{SEPARATOR}{count}\n".encode()
+
+
+def render_return(rows: Sequence[tuple[str, str, str]]) -> bytes:
+    """A return file: header ``sleutel;resultaat;melding``, the rows, ``#EINDE;<n>``."""
+    return render_return_header() + render_return_rows(rows) + render_return_trailer(len(rows))

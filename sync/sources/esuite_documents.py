@@ -20,6 +20,7 @@ from adapters.base import RecordError, SourceBatch, SourceRecord
 from adapters.errors import PermanentError
 from adapters.esuite.client import SYSTEM as ESUITE
 from adapters.gws4all.inbound import document_fields
+from stuf.privacy import mask_text
 from sync.blobs import BlobRef, BlobStore
 from sync.engine import RetryPolicy
 from sync.store.db import Store
@@ -115,7 +116,10 @@ class EsuiteDocumentSource:
         try:
             listed = self.retry.retrying()(self.reader.list_documents, zaak)
         except PermanentError as error:  # e.g. a zaak linked but never created (dead letter)
-            log.info("e-Suite: documenten van zaak %s niet op te vragen: %s", zaak, error)
+            # a Fo text from the e-Suite is free text: it may quote a BSN
+            log.info(
+                "e-Suite: documenten van zaak %s niet op te vragen: %s", zaak, mask_text(str(error))
+            )
             return found
         for info in listed:
             identificatie = str(info.identificatie)

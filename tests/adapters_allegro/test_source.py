@@ -39,7 +39,10 @@ def test_records_have_the_gws4all_shapes_and_stable_unique_keys(
     batch = _read(source)
     records = _records(batch)
     assert len(records) == 25 and not _errors(batch)
-    assert batch.cursor_after == export.name and batch.ref == f"allegro:{export.name}"
+    content = (sftp_area.local / "export" / export.name).read_bytes()
+    records_end = content.rindex(b"#EINDE;")  # file and offset after the last record line
+    assert batch.cursor_after == f"{export.name}#27@{records_end}"
+    assert batch.ref == f"allegro:{export.name}"
     assert batch.context["file"] == export.name and batch.context["sha256"] == export.sha256
     assert len({r.key for r in records}) == 25
     assert [r.key for r in _records(_read(source))] == [r.key for r in records]  # stable
