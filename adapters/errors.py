@@ -8,6 +8,7 @@
     ├── PermanentError      dead letter with ``reason``, the batch goes on
     │   ├── UnmappedCodeError   a code has no row in a mapping table (reason ``unmapped``)
     │   ├── InvalidMessageError malformed XML or schema-invalid StUF (reason ``invalid_message``)
+    │   ├── FutureDateError     a datum/tijdstip implausibly far in the future (``future_date``)
     │   └── TargetRejectedError the target refused the write for good (Fo01/Fo03)
     └── ConfigError         the installation is wrong; stop and tell a developer
 
@@ -21,6 +22,7 @@ __all__ = [
     "AlreadyExistsError",
     "AmbiguousWriteError",
     "ConfigError",
+    "FutureDateError",
     "InvalidMessageError",
     "KetenbrugError",
     "PermanentError",
@@ -86,3 +88,13 @@ class TargetRejectedError(PermanentError):
 
 class AlreadyExistsError(KetenbrugError):
     """A create was rejected because the object already exists: counts as delivered."""
+
+
+class FutureDateError(PermanentError):
+    """A change dated implausibly far in the future (a typo: 2062 for 2026).
+
+    Ordering trusts these dates: one such status would make every later correct status of the
+    zaak look older, and so superseded. It is refused instead, for beheer to correct.
+    """
+
+    reason = "future_date"

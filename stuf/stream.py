@@ -10,9 +10,9 @@ twice the document size in memory, and libxml2 refuses a text node over 10 MB an
 parser *target* fed in chunks gets the text in pieces, which are decoded 4 characters at a time.
 Everything except ``inhoud`` is collected into a small tree and parsed with the normal reader.
 
-Safety is that of :func:`stuf.xml.parse_xml`: the same parser settings, any DOCTYPE refused, and
-the text outside ``inhoud`` is capped (:data:`MAX_OTHER_TEXT`), so only the document itself may
-be large.
+Safety is that of :func:`stuf.xml.parse_xml`: the same parser settings, any DOCTYPE refused (any
+encoding), nesting capped at :data:`stuf.xml.MAX_DEPTH` (counted here: libxml2 does not for a
+Python target), the text outside ``inhoud`` (comments too) capped (:data:`MAX_OTHER_TEXT`).
 
 In an updateZaakdocument only the *wordt* object's inhoud is the new content. An inhoud in the
 *was* object (the old content, which a sender may repeat) is **ignored**: its text is skipped as
@@ -43,7 +43,8 @@ from stuf.model import (
 )
 from stuf.operations import OPERATIONS, q
 from stuf.parse import parse_element
-from stuf.xml import ZDS, ZKN, refuse_doctype, safe_parser
+from stuf.peek import read_head
+from stuf.xml import MAX_DEPTH, ZDS, ZKN, refuse_doctype, safe_parser, too_deep, xml_encoding
 
 __all__ = [
     "MAX_OTHER_TEXT",
@@ -145,6 +146,7 @@ class _Target:
         self.in_inhoud = False
         self.inhoud_seen = False
         self.carry = b""
+        self.depth = 0
         self.unsafe = False
         self.error: StufError | None = None  # lxml swallows exceptions raised in callbacks
         self.sink_error: BaseException | None = None  # so is an error of the sink: kept here
@@ -153,15 +155,29 @@ class _Target:
         self.unsafe = True
         raise UnsafeXmlError("document type declarations (DTD, entities) are refused", plek="/")
 
+    def _deeper(self) -> None:  # refused before anything is built for it
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.error = too_deep()
+            raise self.error
+
+    def _other_text(self, size: int) -> None:
+        self.other_text += size
+        if self.other_text > MAX_OTHER_TEXT:
+            self.error = StufError("too much text outside inhoud", plek="/")
+            raise self.error
+
     def start(
         self, tag: str, attrib: dict[str, str], nsmap: dict[str | None, str] | None = None
     ) -> None:
+        self._deeper()
         if tag == _INHOUD and not self.inhoud_seen:
             self.in_inhoud = True
             self.inhoud_seen = True
         self.builder.start(tag, attrib, nsmap or {})
 
     def end(self, tag: str) -> None:
+        self.depth -= 1
         if self.in_inhoud and tag == _INHOUD:
             self._flush(final=True)
             self.in_inhoud = False
@@ -169,10 +185,7 @@ class _Target:
 
     def data(self, text: str) -> None:
         if not self.in_inhoud:
-            self.other_text += len(text)
-            if self.other_text > MAX_OTHER_TEXT:
-                self.error = StufError("too much text outside inhoud", plek="/")
-                raise self.error
+            self._other_text(len(text))
             self.builder.data(text)
             return
         raw = text.encode("ascii", errors="replace").translate(None, b" \t\r\n")
@@ -205,9 +218,11 @@ class _Target:
             self.carry = b""
 
     def comment(self, text: str) -> None:
+        self._other_text(len(text))  # kept in the tree: counted like text
         self.builder.comment(text)
 
     def pi(self, target: str, data: str | None = None) -> None:
+        self._other_text(len(target) + len(data or ""))
         self.builder.pi(target, data)
 
     def close(self) -> etree._Element:
@@ -235,6 +250,7 @@ class _DocumentTarget(_Target):
     def start(
         self, tag: str, attrib: dict[str, str], nsmap: dict[str | None, str] | None = None
     ) -> None:
+        self._deeper()
         stack = self.stack
         if tag == _OBJECT and len(stack) >= 2 and stack[-1] in _EDC_LK02:
             if stack[-2] in _UPDATE_ROOTS:
@@ -266,6 +282,7 @@ class _DocumentTarget(_Target):
         self.inhoud_depth = len(stack)
 
     def end(self, tag: str) -> None:
+        self.depth -= 1
         self.stack.pop()
         depth = len(self.stack)
         if self.in_inhoud and depth == self.inhoud_depth:
@@ -285,17 +302,16 @@ class _DocumentTarget(_Target):
 def _stream(source: Readable, target: _Target, chunk_size: int) -> Message:
     """Feed ``source`` through the safe parser into ``target``; the parsed message."""
     parser = safe_parser(target=target)  # same safety settings as stuf.xml.parse_xml
-    tail = b""
+    tail, chunk = b"", read_head(source, chunk_size)
+    xml_encoding(chunk)  # one refuse_doctype can check, or UnsafeXmlError
     try:
-        while True:
-            chunk = source.read(chunk_size)
-            if not chunk:
-                break
-            refuse_doctype(tail + chunk)
-            tail = chunk[-32:]
+        while chunk:
+            refuse_doctype(tail + chunk, head=False)
+            tail = chunk[-64:]  # "<!DOCTYPE" split over two chunks: 36 bytes in UTF-32
             parser.feed(chunk)
             if target.sink_error is not None:
                 raise target.sink_error
+            chunk = source.read(chunk_size)
         root = parser.close()
     except (etree.XMLSyntaxError, AssertionError) as exc:
         if target.sink_error is not None:  # the sink's own error, as it was raised

@@ -6,6 +6,8 @@ Only :func:`parse_xml` (and the streaming parser in :mod:`stuf.stream`, which us
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from stuf.errors import StufError, UnsafeXmlError
 
 __all__ = [
     "BG",
+    "MAX_DEPTH",
     "NS",
     "SOAP11",
     "SOAP12",
@@ -25,7 +28,10 @@ __all__ = [
     "load_schema",
     "parse_xml",
     "parse_xml_file",
+    "refuse_doctype",
     "safe_parser",
+    "too_deep",
+    "xml_encoding",
 ]
 
 STUF = "http://www.egem.nl/StUF/StUF0301"
@@ -47,9 +53,43 @@ NS: dict[str, str] = {
     "xmime": XMIME,
 }
 
-# XML spells the keyword in capitals only; libxml2 rejects any other spelling.
+#: Deepest element nesting accepted anywhere XML is parsed. It is libxml2's own limit without
+#: XML_PARSE_HUGE (``huge_tree=False``), which :func:`parse_xml` relies on; a parser with a
+#: Python *target* (:mod:`stuf.stream`) is not held to it by libxml2, so those targets count
+#: the depth themselves against this same number (:func:`too_deep`).
+MAX_DEPTH = 256
+
+# XML spells the keyword in capitals only; libxml2 rejects any other spelling. Every encoding
+# accepted below writes it in one of these byte forms (the 8-bit one, or 2 or 4 bytes a char).
 _DOCTYPE = b"<!DOCTYPE"
-_DOCTYPE_UTF16 = ("<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+_DOCTYPE_WIDE = tuple(
+    "<!DOCTYPE".encode(codec) for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+)
+# XML 1.0 appendix F: how a parser tells the encoding before it can read a declaration.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_LAYOUTS = {
+    b"\x00\x00\x00<": "utf-32-be",
+    b"<\x00\x00\x00": "utf-32-le",
+    b"\x00<\x00?": "utf-16-be",
+    b"<\x00?\x00": "utf-16-le",
+    b"\x00\x00<\x00": "ucs-4-2143",  # unusual octet orders: refused below
+    b"\x00<\x00\x00": "ucs-4-3412",
+    b"Lo\xa7\x94": "ebcdic",
+}
+_DECLARATION = re.compile(rb"<\?xml\s[^>]*?encoding\s*=\s*[\"']([A-Za-z][A-Za-z0-9._:-]{0,40})")
+# Declared encodings whose bytes spell markup like ASCII does (so the 8-bit form above finds a
+# DOCTYPE), plus the wide ones. Anything else (UTF-7, EBCDIC, ...) can spell ``<!DOCTYPE`` in
+# bytes no check here knows, and libxml2 may well decode it: refused rather than guessed.
+_ACCEPTED = re.compile(
+    r"(utf-?8|(us-)?ascii|iso-?8859-\d{1,2}|latin-?1|iso-latin-1|(windows|cp)-?125\d"
+    r"|utf-?(16|32)(-?(le|be))?|ucs-?(2|4))"
+)
 
 
 def safe_parser(**extra: Any) -> etree.XMLParser:
@@ -64,12 +104,59 @@ def safe_parser(**extra: Any) -> etree.XMLParser:
     )
 
 
-def refuse_doctype(data: bytes) -> None:
-    """Raise :class:`UnsafeXmlError` when ``data`` declares a DTD (internal or external)."""
+def too_deep(plek: str = "/") -> StufError:
+    """The error for XML nested deeper than :data:`MAX_DEPTH` (what libxml2 says, in our words)."""
+    return StufError(f"XML nested deeper than {MAX_DEPTH} elements", plek=plek)
+
+
+def xml_encoding(head: bytes) -> str:
+    """The encoding a parser reads a document starting with ``head`` in (lowercase name).
+
+    A byte order mark or the layout of the first four bytes decides (UTF-16/32); else the
+    XML declaration's ``encoding``; else UTF-8. Raises :class:`UnsafeXmlError` for an encoding
+    :func:`refuse_doctype` cannot check. ``head`` needs the first 512 bytes (or all there are).
+    """
+    if head.startswith(b"\xef\xbb\xbf"):  # a UTF-8 mark may still be followed by a declaration
+        head = head[3:]
+    if not head.startswith(b"<?xml"):
+        return _encoding_of(head[:4])
+    end = head.find(b"?>", 0, 512)
+    if end < 0:  # libxml2 would read an encoding we never saw
+        raise UnsafeXmlError("XML declaration longer than 512 bytes is refused", plek="/")
+    return _encoding_of(head[: end + 2])
+
+
+@lru_cache(maxsize=64)
+def _encoding_of(start: bytes) -> str:
+    """:func:`xml_encoding` of a document starting with this declaration (or these 4 bytes);
+    memoised: nearly every message starts with the same declaration."""
+    for bom, name in _BOMS:
+        if start.startswith(bom):
+            return name
+    layout = _LAYOUTS.get(start[:4])
+    if layout is not None:
+        name = layout
+    else:
+        declared = _DECLARATION.match(start)
+        name = declared.group(1).decode("ascii").lower().replace("_", "-") if declared else "utf-8"
+    if not _ACCEPTED.fullmatch(name):
+        raise UnsafeXmlError(f"XML in encoding {name[:40]!r} is refused", plek="/")
+    return name
+
+
+def refuse_doctype(data: bytes, *, head: bool = True) -> None:
+    """Raise :class:`UnsafeXmlError` when ``data`` declares a DTD (internal or external).
+
+    Whatever the encoding: ``data`` starting the document (``head``) must be in one whose
+    spelling of ``<!DOCTYPE`` is known (:func:`xml_encoding`); a later piece of a stream
+    (``head=False``) is checked for every such spelling.
+    """
+    if head:
+        xml_encoding(data[:512])
     if b"!" not in data:  # every spelling checked below holds the byte 0x21 (memchr: fast)
         return
-    wide = b"\x00" in data[:4] or data[:2] in (b"\xff\xfe", b"\xfe\xff")
-    if _DOCTYPE in data or (wide and any(form in data for form in _DOCTYPE_UTF16)):
+    # wide spellings hold NUL bytes, which 8-bit XML never does (one more memchr)
+    if _DOCTYPE in data or (b"\x00" in data and any(form in data for form in _DOCTYPE_WIDE)):
         raise UnsafeXmlError("document type declarations (DTD, entities) are refused", plek="/")
 
 
@@ -90,6 +177,8 @@ def parse_xml(data: bytes, *, base_url: str | None = None) -> etree._Element:
     try:
         root = etree.fromstring(data, parser=_PARSER, base_url=base_url)
     except etree.XMLSyntaxError as exc:
+        if exc.msg and exc.msg.startswith("Excessive depth"):
+            raise too_deep() from exc
         raise StufError(f"not well-formed XML: {exc.msg}", plek="/") from exc
     if root is None:
         raise StufError("empty XML document", plek="/")

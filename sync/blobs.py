@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["BlobRef", "BlobStore", "BlobWriter"]
+__all__ = ["PART_GLOB", "BlobRef", "BlobStore", "BlobWriter"]
 
 CHUNK = 1 << 20
+_PART_PREFIX, _PART_SUFFIX = ".blob-", ".part"
+#: The temporary files of writers (in the store's root): a killed writer's are purged by age.
+PART_GLOB = f"{_PART_PREFIX}*{_PART_SUFFIX}"
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ class BlobStore:
         The blob is published only when the ``with`` block ends without an error.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".blob-", suffix=".part", dir=self.root)
+        fd, temp = tempfile.mkstemp(prefix=_PART_PREFIX, suffix=_PART_SUFFIX, dir=self.root)
         try:
             with os.fdopen(fd, "wb") as handle:
                 sink = BlobWriter(handle)
@@ -102,7 +105,8 @@ class BlobStore:
         final = self.path_for(sha256)
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.is_file() and final.stat().st_size == size:
-            temp.unlink()  # same content stored before: keep the first copy
+            temp.unlink()  # same content stored before: keep the first copy,
+            os.utime(final)  # young again, so the purge's age rule spares it for its new user
         else:
             os.replace(temp, final)
         return BlobRef(final, sha256, size)

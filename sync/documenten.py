@@ -32,6 +32,7 @@ from mappings import load_tables
 from sync.blobs import BlobStore
 from sync.config import Settings, load_settings
 from sync.engine import BatchOutcome, Engine, RetryPolicy
+from sync.failpoints import crash_point
 from sync.flows.documenten import FLOW_NAME, DocumentenFlow
 from sync.inbox import DOCUMENT_FUNCTIONS, InboxSource
 from sync.runner import (
@@ -175,6 +176,7 @@ def _drain_cursor_source(
             batches += 1
             if outcome.deferred:
                 break  # offered again next run; what was delivered will be in step
+            crash_point("allegro_after_commit")  # committed, the source not yet answered
             source.after_commit(batch)
             cursor = batch.cursor_after
     except Exception as exc:

@@ -19,9 +19,11 @@ record lost, no write twice.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import func, select
@@ -32,6 +34,7 @@ from adapters.base import Operation, RecordError, SourceBatch, SourceRecord, Tar
 from adapters.errors import (
     AlreadyExistsError,
     AmbiguousWriteError,
+    FutureDateError,
     PermanentError,
     TransientError,
 )
@@ -63,6 +66,11 @@ _IN_CHUNK = 500
 # Outcomes of a write that are not ledger states: the record goes back to its source.
 _DEFERRED = "deferred"  # transient faults outlasted the retries; it may have landed
 _BLOCKED = "blocked"  # not tried: an earlier write to the same object was deferred
+_SUPERSEDED = "superseded"  # older than a change of the same object already delivered
+
+#: How far a change's date may lie ahead of the clock before it is refused as implausible
+#: (``KETENBRUG_MAX_FUTURE_HOURS``): clocks drift and zones confuse, but not by years.
+DEFAULT_MAX_FUTURE = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,7 @@ class BatchOutcome:
     dead_lettered: int = 0
     still_dead: int = 0
     deferred: int = 0
+    superseded: int = 0
     dead_reasons: dict[str, int] = field(default_factory=dict)
     record_states: dict[str, str] = field(default_factory=dict)
 
@@ -118,6 +127,7 @@ class BatchOutcome:
         self.dead_lettered += other.dead_lettered
         self.still_dead += other.still_dead
         self.deferred += other.deferred
+        self.superseded += other.superseded
         for reason, count in other.dead_reasons.items():
             self.dead_reasons[reason] = self.dead_reasons.get(reason, 0) + count
 
@@ -129,6 +139,7 @@ class BatchOutcome:
             "dead_lettered": self.dead_lettered,
             "still_dead": self.still_dead,
             "deferred": self.deferred,
+            "superseded": self.superseded,
             "dead_reasons": dict(self.dead_reasons),
         }
 
@@ -146,6 +157,11 @@ class _Planned:
         return self.entry.id
 
 
+def _max_future_from_env() -> timedelta:
+    hours = os.environ.get("KETENBRUG_MAX_FUTURE_HOURS")
+    return timedelta(hours=float(hours)) if hours else DEFAULT_MAX_FUTURE
+
+
 # Commit hook: gets the open outcome transaction, to acknowledge the source in it.
 CommitHook = Callable[[Session, BatchOutcome], None]
 
@@ -161,6 +177,7 @@ class Engine:
         mappings: MappingTables,
         retry: RetryPolicy | None = None,
         write_concurrency: int = DEFAULT_WRITE_CONCURRENCY,
+        max_future: timedelta | None = None,
     ) -> None:
         self.store = store
         self.flow = flow
@@ -168,6 +185,7 @@ class Engine:
         self.mappings = mappings
         self.retry = retry or RetryPolicy()
         self.write_concurrency = write_concurrency
+        self.max_future = max_future if max_future is not None else _max_future_from_env()
 
     # -- step 1 -------------------------------------------------------------------------------
     def _dead(
@@ -206,6 +224,26 @@ class Engine:
             error.reason,
             mask_text(str(error)),
         )
+
+    def _refuse_future(self, operation: Operation) -> None:
+        """Refuse an operation whose ordering date lies implausibly far in the future."""
+        value = operation.ordering_value
+        if not value:
+            return
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return  # not a date: ordered as text, nothing to judge
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        limit = datetime.now(UTC) + self.max_future
+        if moment > limit:
+            raise FutureDateError(
+                f"datum/tijdstip {value} ligt meer dan "
+                f"{self.max_future.total_seconds() / 3600:.0f} uur in de toekomst "
+                f"({operation.name}); vermoedelijk een tikfout, corrigeer het in de bron",
+                operation=operation.name,
+            )
 
     def _prefetch_ledger(
         self, session: Session, plans: Sequence[tuple[SourceRecord, Sequence[Operation]]]
@@ -276,7 +314,10 @@ class Engine:
         for record in good:
             out.read += 1
             try:
-                plans.append((record, self.flow.plan(record, context)))
+                operations = self.flow.plan(record, context)
+                for operation in operations:
+                    self._refuse_future(operation)
+                plans.append((record, operations))
             except PermanentError as error:
                 self._dead(
                     session,
@@ -302,6 +343,9 @@ class Engine:
                 item = self._intend(session, record, operation, entry, newest)
                 if item is None:
                     continue
+                if item == _SUPERSEDED:
+                    state = "superseded" if state == "in_step" else state
+                    continue
                 if not isinstance(item, _Planned):  # already a dead letter: resend revives it
                     state = "dead"
                     out.still_dead += 1
@@ -311,6 +355,14 @@ class Engine:
             out.record_states[record.key] = state
             if state == "in_step":
                 out.in_step += 1
+            elif state == "superseded":
+                out.superseded += 1
+                log.warning(
+                    "vervangen, niet geschreven: flow=%s key=%s (een nieuwere wijziging van "
+                    "hetzelfde object was al afgeleverd of onderweg)",
+                    self.flow.name,
+                    mask_text(record.key),
+                )
         session.flush()  # one flush for the batch: ledger ids for step 3
         return planned
 
@@ -334,11 +386,16 @@ class Engine:
         if operation.ordering_key and operation.ordering_value:
             slot = (operation.target_system, operation.ordering_key)
             current = newest.get(slot)
-            if entry is None and current is not None and operation.ordering_value < current:
-                entry = self._new_entry(record, operation, digest)
+            # Not written yet (new, pending after a resend, or deferred in flight) and older
+            # than a change of the same object already delivered or under way: writing it
+            # now would put the object back in time.
+            unwritten = entry is None or entry.state in (LedgerState.PENDING, LedgerState.IN_FLIGHT)
+            if unwritten and current is not None and operation.ordering_value < current:
+                if entry is None:
+                    entry = self._new_entry(record, operation, digest)
+                    session.add(entry)
                 entry.state = LedgerState.SUPERSEDED
-                session.add(entry)
-                return None
+                return _SUPERSEDED
             if current is None or operation.ordering_value > current:
                 newest[slot] = operation.ordering_value
         needs_check = entry is not None and entry.state == LedgerState.IN_FLIGHT
@@ -403,7 +460,12 @@ class Engine:
 
     # -- the whole batch ----------------------------------------------------------------------
     def run_batch(
-        self, batch: SourceBatch, *, cursor_source: str | None = None, on_commit: CommitHook
+        self,
+        batch: SourceBatch,
+        *,
+        cursor_source: str | None = None,
+        on_commit: CommitHook,
+        raise_when_stuck: bool = True,
     ) -> BatchOutcome:
         """Process one batch through the three steps; see the module docstring.
 
@@ -411,7 +473,8 @@ class Engine:
         later operation on the same target object stay unwritten (so their order holds), their
         records are handed back to the source unacknowledged, and the rest of the batch goes on.
         When nothing at all could be written, the batch still commits and then raises
-        :class:`TransientError`, so Airflow retries the task with its backoff.
+        :class:`TransientError`, so Airflow retries the task with its backoff (unless
+        ``raise_when_stuck`` is False: a resend reports the deferral to beheer instead).
         """
         out = BatchOutcome()
         with self.store.session() as session:
@@ -460,7 +523,7 @@ class Engine:
             if cursor_source is not None and batch.cursor_after is not None and not out.deferred:
                 self._advance_cursor(session, cursor_source, batch.cursor_after)
             on_commit(session, out)
-        if out.deferred and not written:
+        if raise_when_stuck and out.deferred and not written:
             raise TransientError(
                 f"{out.deferred} record(s) uitgesteld: het doelsysteem bleef onbereikbaar",
                 operation=self.flow.name,

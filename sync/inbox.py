@@ -20,12 +20,14 @@ import re
 import zlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import IO, Any, BinaryIO, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
 
 from adapters.base import RecordError, SourceBatch, SourceRecord
@@ -43,11 +45,14 @@ from stuf import (
     build_message,
     new_stuurgegevens,
 )
+from stuf.peek import DOCUMENT_ELEMENTS, message_element
 from stuf.privacy import mask_text
 from stuf.stream import stream_document_lk01
+from sync import claims
 from sync.blobs import BlobStore
 from sync.config import load_settings
 from sync.deadletters import record_dead_letter
+from sync.failpoints import crash_point
 from sync.identity import IdentityMap
 from sync.store.db import Store
 from sync.store.models import (
@@ -61,7 +66,15 @@ from sync.store.models import (
     utcnow,
 )
 
-__all__ = ["KETENBRUG_SYSTEEM", "Inbox", "InboxAnswer", "InboxSource", "partition_hash"]
+__all__ = [
+    "KETENBRUG_SYSTEEM",
+    "MAX_IDENTIFICATIE",
+    "Inbox",
+    "InboxAnswer",
+    "InboxSource",
+    "partition_hash",
+    "unavailable_answer",
+]
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +92,27 @@ def _referentie_in(body: bytes) -> str | None:
 
 DOCUMENT_NUMBER_PREFIX = "1900KBD"
 DOCUMENT_FUNCTIONS = ("voegZaakdocumentToe", "updateZaakdocument")
-# A document message (voegZaakdocumentToe: edcLk01, updateZaakdocument: edcLk02) is recognised
-# near the top; it is then parsed streaming, its content going straight to the blob store.
-_DOCUMENT_MARKER = re.compile(rb"edcLk0[12]")
-_SNIFF = 65536
-# Other messages are small; one bigger than this is refused rather than read into memory.
+# A document message (voegZaakdocumentToe, updateZaakdocument) is recognised by its message
+# element, wherever it starts (stuf.stream.message_element); it is then parsed streaming, its
+# content going straight to the blob store. Other messages are small; one bigger than this is
+# refused rather than read into memory.
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+# What is kept in the database of a refused message too big to keep whole.
+_SNIFF = 65536
+#: StUF-ZKN's maxLength of a zaak's and a document's identificatie (ZaakIdentificatie,
+#: DocumentIdentificatie). Longer is refused at the door, so every key built from one (ordering
+#: key, ledger key, document-zaak link) fits its column on SQLite and PostgreSQL alike.
+MAX_IDENTIFICATIE = 40
+# Names functioneel beheer knows the stored fields by (in a dead letter's reason).
+_LABELS = {
+    "soap_action": "SOAPAction",
+    "function": "functie",
+    "referentienummer": "referentienummer",
+    "ordering_key": "zaakidentificatie",
+    "source_system": "bronsysteem",
+}
+# The database is unreachable, locked past its timeout, or dropped the connection: try later.
+_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 
 
 def partition_hash(key: str | None) -> int:
@@ -99,6 +127,26 @@ class InboxAnswer:
     status: int
     body: bytes
     message_id: int | None = None
+
+
+def unavailable_answer(referentienummer: str | None = None) -> InboxAnswer:
+    """Fo02 with HTTP 503: not stored, send again later (the database could not be reached).
+
+    StUF049 is a transient code, so a StUF sender (and Ketenbrug's own client) retries.
+    """
+    fout = Fout(
+        berichtcode="Fo02",
+        code="StUF049",
+        plek="server",
+        omschrijving="Ketenbrug kan het bericht nu niet opslaan; stuur het later opnieuw",
+        stuurgegevens=new_stuurgegevens(
+            "Fo02",
+            KETENBRUG_SYSTEEM,
+            UNKNOWN_SENDER,
+            cross_refnummer=referentienummer or "onbekend",
+        ),
+    )
+    return InboxAnswer(503, build_fault(fout, ZdsVersion.V1_1))
 
 
 class Inbox:
@@ -122,13 +170,41 @@ class Inbox:
     def receive_file(self, body: IO[bytes], digest: str, soap_action: str | None) -> InboxAnswer:
         """Receive a message spooled to ``body`` (seekable); ``digest`` is its SHA-256.
 
-        A document (edcLk01) is parsed streaming: its ``inhoud`` is decoded into the blob store
-        and only its fields and the blob reference are stored, so a document of hundreds of MB
-        never sits in memory or in the database. Anything else is read and handled whole.
+        A document (voegZaakdocumentToe, updateZaakdocument) is parsed streaming: its
+        ``inhoud`` is decoded into the blob store and only its fields and the blob reference are
+        stored, so a document of hundreds of MB never sits in memory or in the database.
+        Anything else is read and handled whole.
+
+        Every push is stored before it is answered (whole, or dead with the reason), or, when
+        the database cannot be reached, answered Fo02 with HTTP 503, which a sender retries.
         """
-        head = body.read(_SNIFF)
+        try:
+            return self._receive_file(body, digest, soap_action)
+        except DBAPIError as error:
+            if not isinstance(error, _UNAVAILABLE) and not error.connection_invalidated:
+                raise
+            return self._unavailable(body, error)
+        except PoolTimeoutError as error:
+            return self._unavailable(body, error)
+
+    def _unavailable(self, body: IO[bytes], error: Exception) -> InboxAnswer:
+        cause = getattr(error, "orig", None) or error
+        first_line = (str(cause).splitlines() or [""])[0][:200]
+        log.error(
+            "inbox: bericht niet opgeslagen, database onbereikbaar (%s: %s); Fo02/503 gestuurd",
+            type(cause).__name__,
+            mask_text(first_line),  # never the SQL or its parameters: they hold the message
+        )
         body.seek(0)
-        if _DOCUMENT_MARKER.search(head):
+        return unavailable_answer(_referentie_in(body.read(_SNIFF)))
+
+    def _receive_file(self, body: IO[bytes], digest: str, soap_action: str | None) -> InboxAnswer:
+        try:
+            element: str | None = message_element(body)
+        except StufError:
+            element = None  # unreadable before its message: read whole, refused with the reason
+        body.seek(0)
+        if element in DOCUMENT_ELEMENTS:
             return self._receive_document(body, digest, soap_action)
         data = body.read(MAX_MESSAGE_BYTES + 1)
         if len(data) > MAX_MESSAGE_BYTES:
@@ -145,38 +221,58 @@ class Inbox:
             decoded = inbound.decode(body, soap_action=soap_action, payload_ref="inbox:new")
         except InvalidMessageError as error:
             return self._refuse(body, digest, soap_action, error)
+        if decoded.function in DOCUMENT_FUNCTIONS:  # never stored without its record
+            return self._receive_document(io.BytesIO(body), digest, soap_action, whole=False)
         sender = decoded.sender
         if decoded.function in ("genereerZaakIdentificatie", "genereerDocumentIdentificatie"):
             return self._generate(decoded.function, sender, decoded.referentienummer)
-        message_id = self._store(body, digest, soap_action, decoded)
+        row = InboxMessage(
+            source_system=self.source_system,
+            soap_action=soap_action,
+            function=decoded.function,
+            referentienummer=(decoded.referentienummer or "")[:250] or None,
+            ordering_key=decoded.zaak_identificatie,
+            partition=partition_hash(decoded.zaak_identificatie),
+            content_hash=digest,
+            body=body,
+        )
+        problem = self._too_long(row)
+        if problem is not None:
+            return self._refuse(body, digest, soap_action, problem)
+        message_id = self._commit(row)
         return self._bv03(sender, decoded.referentienummer, message_id)
 
     def _receive_document(
-        self, body: IO[bytes], digest: str, soap_action: str | None
+        self, body: IO[bytes], digest: str, soap_action: str | None, *, whole: bool = True
     ) -> InboxAnswer:
         try:
             with self.blobs.writer() as sink:
                 streamed = stream_document_lk01(body, sink)
         except StufError as error:
             body.seek(0)
-            if error.code == "StUF040":  # another edcLk message: small, handled whole
+            if error.code == "StUF040" and whole:  # another message after all: handled whole
                 return self._receive_whole(body.read(MAX_MESSAGE_BYTES), digest, soap_action)
             refused = InvalidMessageError(
                 f"StUF-bericht niet te verwerken: {error}", system=self.source_system
             )
-            head = body.read(_SNIFF)
-            body.seek(0)
-            raw = self.blobs.put_stream(
-                cast(BinaryIO, body)
-            )  # keep what was sent, outside the database
-            return self._refuse(
-                head, digest, soap_action, refused, keep=False, raw_blob=str(raw.path)
-            )
+            return self._refuse_document(body, digest, soap_action, refused)
         assert sink.ref is not None
         message = streamed.message
         document = streamed.document
         sg = message.stuurgegevens
         fields = inbound.document_fields(document)
+        row = InboxMessage(
+            source_system=self.source_system,
+            soap_action=soap_action,
+            function=streamed.function,
+            referentienummer=(sg.referentienummer or "")[:250] or None,
+            ordering_key=fields["zaak_identificatie"],
+            content_hash=digest,
+            body=None,
+        )
+        problem = self._too_long(row, document=fields["identificatie"])
+        if problem is not None:  # checked before the document-zaak link is written
+            return self._refuse_document(body, digest, soap_action, problem)
         fields["zaak_identificatie"] = self._zaak_of(fields)
         record = {
             "document": fields,
@@ -184,19 +280,54 @@ class Inbox:
             "content": sink.ref.as_content() if streamed.has_content else None,
             "functie": streamed.function,
         }
-        row = InboxMessage(
-            source_system=self.source_system,
-            soap_action=soap_action,
-            function=streamed.function,
-            referentienummer=(sg.referentienummer or "")[:250] or None,
-            ordering_key=fields["zaak_identificatie"],
-            partition=partition_hash(fields["zaak_identificatie"]),
-            content_hash=digest,
-            body=None,
-            record_json=json.dumps(record, sort_keys=True),
-        )
-        message_id = self._insert_once(row)
+        row.ordering_key = fields["zaak_identificatie"]
+        row.partition = partition_hash(fields["zaak_identificatie"])
+        row.record_json = json.dumps(record, sort_keys=True)
+        message_id = self._commit(row)
         return self._bv03(sg.zender, sg.referentienummer, message_id)
+
+    def _refuse_document(
+        self, body: IO[bytes], digest: str, soap_action: str | None, error: InvalidMessageError
+    ) -> InboxAnswer:
+        """Refuse a document message, keeping what was sent as a blob (outside the database)."""
+        body.seek(0)
+        head = body.read(_SNIFF)
+        body.seek(0)
+        raw = self.blobs.put_stream(cast(BinaryIO, body))
+        return self._refuse(head, digest, soap_action, error, keep=False, raw_blob=str(raw.path))
+
+    def _too_long(
+        self, row: InboxMessage, *, document: str | None = None
+    ) -> InvalidMessageError | None:
+        """The reason ``row`` cannot be stored as it is, or None.
+
+        A field longer than its column, or an identificatie longer than StUF-ZKN allows, is
+        found here before the insert, so SQLite (which does not enforce VARCHAR lengths) and
+        PostgreSQL (which refuses the whole insert) treat the message alike: stored as dead.
+        """
+        problems: dict[str, str] = {}
+        for column in InboxMessage.__table__.columns:
+            length = getattr(column.type, "length", None)
+            value = getattr(row, column.key, None)
+            if length and isinstance(value, str) and len(value) > length:
+                label = _LABELS.get(column.key, column.key)
+                problems[label] = f"{label} is {len(value)} tekens lang, hooguit {length} past"
+        for label, value in (
+            ("zaakidentificatie", row.ordering_key),
+            ("documentidentificatie", document),
+        ):
+            if value and len(str(value)) > MAX_IDENTIFICATIE and label not in problems:
+                problems[label] = (
+                    f"{label} is {len(str(value))} tekens lang, StUF-ZKN staat er hooguit "
+                    f"{MAX_IDENTIFICATIE} toe"
+                )
+        if not problems:
+            return None
+        return InvalidMessageError(
+            "bericht niet op te slaan zoals het is: " + "; ".join(problems.values()),
+            system=self.source_system,
+            operation="inbox",
+        )
 
     def _zaak_of(self, fields: dict[str, Any]) -> str | None:
         """The document's zaak: from the message (remembered), else as its first message said.
@@ -246,9 +377,16 @@ class Inbox:
         raw_blob: str | None = None,
     ) -> InboxAnswer:
         """Store a message that cannot be understood (dead letter) and answer Fo01."""
-        message_id = self._store_dead(
-            body if keep else None, digest, soap_action, error, raw_blob=raw_blob
+        row = InboxMessage(
+            source_system=self.source_system,
+            soap_action=soap_action,
+            function=None,
+            content_hash=digest,
+            body=body if keep else None,
+            record_json=json.dumps({"raw_blob": raw_blob}) if raw_blob else None,
+            state=InboxState.DEAD,
         )
+        message_id = self._commit(row, error)
         fout = Fout(
             berichtcode="Fo01",
             code="StUF055",
@@ -265,59 +403,33 @@ class Inbox:
         return InboxAnswer(500, build_fault(fout, ZdsVersion.V1_1), message_id)
 
     # -- storing --------------------------------------------------------------------------
-    def _store(
-        self, body: bytes, digest: str, soap_action: str | None, decoded: inbound.DecodedMessage
-    ) -> int:
-        row = InboxMessage(
-            source_system=self.source_system,
-            soap_action=soap_action,
-            function=decoded.function,
-            referentienummer=(decoded.referentienummer or "")[:250] or None,
-            ordering_key=decoded.zaak_identificatie,
-            partition=partition_hash(decoded.zaak_identificatie),
-            content_hash=digest,
-            body=body,
-        )
-        return self._insert_once(row)
+    def _commit(self, row: InboxMessage, dead: InvalidMessageError | None = None) -> int:
+        """Insert ``row`` (with its dead letter, in the same transaction) and return its id, or
+        the id of the identical message stored before.
 
-    def _store_dead(
-        self,
-        body: bytes | None,
-        digest: str,
-        soap_action: str | None,
-        error: InvalidMessageError,
-        *,
-        raw_blob: str | None = None,
-    ) -> int:
-        row = InboxMessage(
-            source_system=self.source_system,
-            soap_action=soap_action,
-            function=None,
-            content_hash=digest,
-            body=body,
-            record_json=json.dumps({"raw_blob": raw_blob}) if raw_blob else None,
-            state=InboxState.DEAD,
-        )
-        message_id = self._insert_once(row)
-        with self.store.session() as session:
-            record_dead_letter(
-                session,
-                flow="zaken",
-                source_system=self.source_system,
-                source_key=f"inbox:{message_id}",
-                reason=error.reason,
-                message=str(error),
-                payload_ref=f"inbox:{message_id}",
-            )
-        return message_id
-
-    def _insert_once(self, row: InboxMessage) -> int:
-        """Insert, or return the id of the identical message stored before."""
+        A dead message is stored whatever its fields: any too long for its column is cut.
+        """
+        if dead is not None:
+            for column in InboxMessage.__table__.columns:
+                length = getattr(column.type, "length", None)
+                value = getattr(row, column.key, None)
+                if length and isinstance(value, str) and len(value) > length:
+                    setattr(row, column.key, value[:length])
         try:
             with self.store.session() as session:
                 session.add(row)
                 session.flush()
-                return row.id
+                if dead is not None:
+                    record_dead_letter(
+                        session,
+                        flow="zaken",
+                        source_system=self.source_system,
+                        source_key=f"inbox:{row.id}",
+                        reason=dead.reason,
+                        message=str(dead),
+                        payload_ref=f"inbox:{row.id}",
+                    )
+                message_id = row.id
         except IntegrityError:
             with self.store.session() as session:
                 existing = session.scalar(
@@ -328,7 +440,9 @@ class Inbox:
                 )
             if existing is None:
                 raise
-            return existing
+            message_id = existing
+        crash_point("inbox_after_store")  # stored, not answered: the sender sends it again
+        return message_id
 
     # -- answers ------------------------------------------------------------------------
     def _generate(
@@ -394,23 +508,21 @@ class InboxSource:
         self.partition = partition
         self.partitions = partitions
         self.system = source_system
+        self.owner = claims.new_owner()
 
     def claim(self, limit: int) -> int | None:
-        """The open batch of this partition (left by a crashed run), else a new one, else None."""
+        """A new batch of this partition's oldest unclaimed messages, owned by this source.
+
+        Stale batches of the flow (their owner died, or stopped renewing) are released first,
+        whatever partition they had: their messages go back to the pool and are claimed again
+        in order, by the partition they belong to now (so changing the number of partitions
+        strands nothing). A batch that is still held is never handed to a second drain.
+        """
+        self.release_stale()
         with self.store.session() as session:
-            open_batch = session.scalar(
-                select(WorkBatch.id)
-                .where(
-                    WorkBatch.flow == self.flow,
-                    WorkBatch.source_system == self.system,
-                    WorkBatch.partition == self.partition,
-                    WorkBatch.state == BatchState.OPEN,
-                )
-                .order_by(WorkBatch.id)
-                .limit(1)
-            )
-            if open_batch is not None:
-                return open_batch
+            # One claimer at a time per flow (a row lock on PostgreSQL, the write lock on
+            # SQLite), so the check below and the claim are one step.
+            next_number(session, f"claim:{self.flow}"[:32])
             ids = list(
                 session.scalars(
                     select(InboxMessage.id)
@@ -420,6 +532,10 @@ class InboxSource:
                         InboxMessage.batch_id.is_(None),
                         InboxMessage.function.in_(self.functions),
                         InboxMessage.partition % self.partitions == self.partition,
+                        or_(
+                            InboxMessage.ordering_key.is_(None),
+                            InboxMessage.ordering_key.not_in(self._busy_objects()),
+                        ),
                     )
                     .order_by(InboxMessage.id)
                     .limit(limit)
@@ -433,16 +549,104 @@ class InboxSource:
                 partition=self.partition,
                 size=len(ids),
                 cursor_after=str(ids[-1]),
+                owner=self.owner,
+                claimed_until=claims.expiry(utcnow()),
             )
             session.add(batch)
             session.flush()
-            # Only messages still unclaimed: a concurrent claimer cannot take them twice.
             session.execute(
                 update(InboxMessage)
                 .where(InboxMessage.id.in_(ids), InboxMessage.batch_id.is_(None))
                 .values(batch_id=batch.id)
             )
             return batch.id
+
+    def _busy_objects(self) -> Select[str | None]:
+        """Zaken with messages in an open batch of this flow: they wait for that batch.
+
+        So one zaak is worked on by one drain at a time, whatever the partitioning: two drains
+        of one partition, a stale batch of an older partitioning, or a duplicate message of a
+        record another batch holds never write the same zaak side by side.
+        """
+        open_batches = select(WorkBatch.id).where(
+            WorkBatch.flow == self.flow,
+            WorkBatch.source_system == self.system,
+            WorkBatch.state == BatchState.OPEN,
+        )
+        return select(InboxMessage.ordering_key).where(
+            InboxMessage.batch_id.in_(open_batches),
+            InboxMessage.state == InboxState.RECEIVED,
+            InboxMessage.ordering_key.is_not(None),
+        )
+
+    def release_stale(self) -> int:
+        """Release the flow's open batches whose claim is stale; returns how many.
+
+        Compare-and-set on the observed owner (and, for an expired claim, on the expiry still
+        being past), so a batch renewed in the meantime is left alone.
+        """
+        now = utcnow()
+        with self.store.session() as session:
+            held = session.execute(
+                select(WorkBatch.id, WorkBatch.owner, WorkBatch.claimed_until).where(
+                    WorkBatch.flow == self.flow,
+                    WorkBatch.source_system == self.system,
+                    WorkBatch.state == BatchState.OPEN,
+                )
+            ).all()
+        released = 0
+        for batch_id, owner, until in held:
+            expired = until is None or _as_utc(until) < now
+            if not expired and not claims.owner_is_dead(owner):
+                continue
+            same_owner = WorkBatch.owner.is_(None) if owner is None else WorkBatch.owner == owner
+            still_stale = (
+                or_(WorkBatch.claimed_until.is_(None), WorkBatch.claimed_until < now)
+                if expired
+                else WorkBatch.id == batch_id
+            )
+            with self.store.session() as session:
+                result = session.execute(
+                    update(WorkBatch)
+                    .where(
+                        WorkBatch.id == batch_id,
+                        WorkBatch.state == BatchState.OPEN,
+                        same_owner,
+                        still_stale,
+                    )
+                    .values(state=BatchState.RELEASED, committed_at=now)
+                )
+                if result.rowcount != 1:  # type: ignore[attr-defined]
+                    continue
+                session.execute(
+                    update(InboxMessage)
+                    .where(
+                        InboxMessage.batch_id == batch_id,
+                        InboxMessage.state == InboxState.RECEIVED,
+                    )
+                    .values(batch_id=None)
+                )
+            released += 1
+            log.warning(
+                "werkpakket %s van %s vrijgegeven: claim verlopen of eigenaar gestopt",
+                batch_id,
+                self.flow,
+            )
+        return released
+
+    def renew(self, batch_id: int) -> bool:
+        """Extend our claim on a batch; False when it is no longer ours."""
+        with self.store.session() as session:
+            result = session.execute(
+                update(WorkBatch)
+                .where(
+                    WorkBatch.id == batch_id,
+                    WorkBatch.owner == self.owner,
+                    WorkBatch.state == BatchState.OPEN,
+                )
+                .values(claimed_until=claims.expiry(utcnow()))
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def load(self, batch_id: int) -> SourceBatch:
         """Decode the messages of a claimed batch into records (or record errors)."""
@@ -463,12 +667,7 @@ class InboxSource:
             if record_json is not None:  # a document, decoded when it was received
                 records.append(inbound.document_record(json.loads(record_json), ref))
                 continue
-            try:
-                decoded = inbound.decode(body or b"", soap_action=soap_action, payload_ref=ref)
-            except InvalidMessageError as error:
-                records.append(RecordError(self.system, ref, ref, error))
-                continue
-            records.extend(decoded.records)
+            records.extend(self._decode(body or b"", soap_action, ref))
         return SourceBatch(records=records, ref=f"batch:{batch_id}", context={"batch_id": batch_id})
 
     def records_for(self, letter: DeadLetter) -> list[SourceRecord | RecordError]:
@@ -483,10 +682,31 @@ class InboxSource:
             if row.record_json is not None and row.function in DOCUMENT_FUNCTIONS:
                 return [inbound.document_record(json.loads(row.record_json), ref)]
             body, soap_action = row.body or b"", row.soap_action
+        return self._decode(body, soap_action, ref)
+
+    def _decode(
+        self, body: bytes, soap_action: str | None, ref: str
+    ) -> list[SourceRecord | RecordError]:
+        """The records of a stored message; a record error when it yields none at all.
+
+        A message was answered Bv03 when it was stored: if nothing comes of it, that is a dead
+        letter for beheer, never a silent "processed" (such a message was stored by the inbox
+        before documents were recognised by their element, or is empty after all).
+        """
         try:
-            return list(inbound.decode(body, soap_action=soap_action, payload_ref=ref).records)
+            decoded = inbound.decode(body, soap_action=soap_action, payload_ref=ref)
         except InvalidMessageError as error:
             return [RecordError(self.system, ref, ref, error)]
+        if not decoded.records:
+            empty = InvalidMessageError(
+                f"bericht {decoded.function} leverde niets op om af te leveren (wel ontvangen "
+                "en met Bv03 bevestigd); bekijk het bericht en vraag de afzender het opnieuw "
+                "te sturen",
+                system=self.system,
+                operation="inbox",
+            )
+            return [RecordError(self.system, ref, ref, empty)]
+        return list(decoded.records)
 
     def acknowledge(
         self,
@@ -498,12 +718,31 @@ class InboxSource:
         """Inside the engine's outcome transaction: mark messages handled, close the batch.
 
         Deferred messages go back to the pool (no batch), to be claimed again, in order.
+        The batch is closed with a compare-and-set on our claim: when it went stale and
+        another run took the messages over, :class:`ClaimLostError` rolls this outcome back
+        (the ledger's in-flight rows make the other run check before it writes).
         """
         now = utcnow()
+        closed = session.execute(
+            update(WorkBatch)
+            .where(
+                WorkBatch.id == batch_id,
+                WorkBatch.owner == self.owner,
+                WorkBatch.state == BatchState.OPEN,
+            )
+            .values(state=BatchState.COMMITTED, committed_at=now)
+        )
+        if closed.rowcount != 1:  # type: ignore[attr-defined]
+            raise claims.ClaimLostError(
+                f"werkpakket {batch_id} is niet meer van deze run: een andere run nam het over"
+            )
         if deferred_refs:
             session.execute(
                 update(InboxMessage)
-                .where(InboxMessage.id.in_([_inbox_id(ref) for ref in deferred_refs]))
+                .where(
+                    InboxMessage.id.in_([_inbox_id(ref) for ref in deferred_refs]),
+                    InboxMessage.batch_id == batch_id,
+                )
                 .values(batch_id=None)
             )
         session.execute(
@@ -517,10 +756,11 @@ class InboxSource:
                 .where(InboxMessage.id.in_([_inbox_id(ref) for ref in dead_refs]))
                 .values(state=InboxState.DEAD, processed_at=now)
             )
-        batch = session.get(WorkBatch, batch_id)
-        if batch is not None:
-            batch.state = BatchState.COMMITTED
-            batch.committed_at = now
+
+
+def _as_utc(value: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; every timestamp in the store is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _inbox_id(ref: str) -> int:

@@ -3,11 +3,14 @@
 The ledger keeps keys and hashes only, so it stays. What holds content is purged:
 
 - the body of an inbox message ``processed`` more than ``days`` ago;
-- the body of a ``dead`` inbox message and the kept record of a dead letter once that dead
-  letter was resolved (resent or skipped) more than ``days`` ago.
-
+- the body (or the kept record: a document's fields, or where a refused message's raw bytes
+  went) of a ``dead`` inbox message and the kept record of a dead letter once that dead letter
+  was resolved (resent or skipped) more than ``days`` ago;
 - a document's content in the blob store, once no unprocessed inbox message and no open dead
-  letter refers to it and it is older than ``days``.
+  letter refers to it and it is older than ``days`` (so also what was kept of a refused
+  document message, once its dead letter is resolved);
+- the temporary ``.blob-*.part`` files a killed writer left, once untouched for
+  ``part_max_age_s`` (a live writer keeps touching its file, so it is never taken).
 
 Open dead letters keep their payload: beheer still needs it to repair and resend.
 """
@@ -15,18 +18,30 @@ Open dead letters keep their payload: beheer still needs it to repair and resend
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
+from sync.blobs import PART_GLOB
 from sync.store.db import Store
 from sync.store.models import DeadLetter, DeadLetterState, InboxMessage, InboxState, utcnow
 
-__all__ = ["DEFAULT_RETENTION_DAYS", "PurgeResult", "purge_payloads"]
+__all__ = [
+    "DEFAULT_PART_MAX_AGE_S",
+    "DEFAULT_RETENTION_DAYS",
+    "PurgeResult",
+    "purge_blobs",
+    "purge_parts",
+    "purge_payloads",
+]
 
 DEFAULT_RETENTION_DAYS = 30
+#: A ``.part`` file untouched this long belongs to no live writer (a writer touches its file
+#: at every chunk; the slowest, a document streamed from a spooled push, takes seconds).
+DEFAULT_PART_MAX_AGE_S = 3600.0
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -37,10 +52,15 @@ class PurgeResult:
     inbox_bodies: int
     dead_letter_records: int
     blobs: int = 0
+    parts: int = 0
 
 
 def purge_payloads(
-    store: Store, *, days: int = DEFAULT_RETENTION_DAYS, blob_root: Path | None = None
+    store: Store,
+    *,
+    days: int = DEFAULT_RETENTION_DAYS,
+    blob_root: Path | None = None,
+    part_max_age_s: float = DEFAULT_PART_MAX_AGE_S,
 ) -> PurgeResult:
     """Purge what is older than ``days``; safe to run as often as one likes."""
     if days < 0:
@@ -81,9 +101,10 @@ def purge_payloads(
             dead_bodies += session.execute(
                 update(InboxMessage)
                 .where(
-                    InboxMessage.id.in_(ids[start : start + 500]), InboxMessage.body.is_not(None)
+                    InboxMessage.id.in_(ids[start : start + 500]),
+                    or_(InboxMessage.body.is_not(None), InboxMessage.record_json.is_not(None)),
                 )
-                .values(body=None)
+                .values(body=None, record_json=None)
             ).rowcount  # type: ignore[attr-defined]
         records = session.execute(
             update(DeadLetter)
@@ -94,37 +115,56 @@ def purge_payloads(
             )
             .values(record_json=None)
         )
-    return PurgeResult(
+    result = PurgeResult(
         inbox_bodies=processed.rowcount + dead_bodies,  # type: ignore[attr-defined]
         dead_letter_records=records.rowcount,  # type: ignore[attr-defined]
-        blobs=purge_blobs(store, blob_root, days=days) if blob_root is not None else 0,
+    )
+    if blob_root is None:
+        return result
+    return PurgeResult(
+        result.inbox_bodies,
+        result.dead_letter_records,
+        blobs=purge_blobs(store, blob_root, days=days),
+        parts=purge_parts(blob_root, max_age_s=part_max_age_s),
     )
 
 
 def purge_blobs(store: Store, root: Path, *, days: int = DEFAULT_RETENTION_DAYS) -> int:
     """Remove document content nothing still needs; returns how many blobs went.
 
-    Still needed: what an unprocessed (or dead) inbox message or an open dead letter refers
-    to (its record names the blob's SHA-256). A blob is only removed when its file is older
-    than ``days`` too, so one written a moment ago and not yet recorded is never touched.
+    Still needed: what an unprocessed inbox message, a dead one whose dead letter is not
+    resolved, or an open dead letter refers to (its record names the blob's SHA-256). A dead
+    message with only resolved dead letters needs nothing any more: that is how the raw bytes
+    of a refused document message go. A blob is only removed when its file is older than
+    ``days`` too, so one written a moment ago and not yet recorded is never touched.
     """
     cutoff = (utcnow() - timedelta(days=days)).timestamp()
     resolved = (DeadLetterState.RESENT, DeadLetterState.SKIPPED)
     keep: set[str] = set()
     with store.session() as session:
+        letters = session.execute(
+            select(DeadLetter.payload_ref, DeadLetter.state).where(
+                DeadLetter.payload_ref.like("inbox:%")
+            )
+        ).all()
+        open_refs = {ref for ref, state in letters if state not in resolved}
+        done_refs = {ref for ref, state in letters if state in resolved} - open_refs
+        messages = session.execute(
+            select(InboxMessage.id, InboxMessage.state, InboxMessage.record_json).where(
+                InboxMessage.state != InboxState.PROCESSED,
+                InboxMessage.record_json.is_not(None),
+            )
+        ).all()
         texts = [
-            *session.scalars(
-                select(InboxMessage.record_json).where(
-                    InboxMessage.state != InboxState.PROCESSED,
-                    InboxMessage.record_json.is_not(None),
-                )
-            ),
-            *session.scalars(
-                select(DeadLetter.record_json).where(
-                    DeadLetter.state.not_in(resolved), DeadLetter.record_json.is_not(None)
-                )
-            ),
+            text
+            for message_id, state, text in messages
+            if state != InboxState.DEAD or f"inbox:{message_id}" not in done_refs
         ]
+        texts += session.scalars(
+            select(DeadLetter.record_json).where(
+                DeadLetter.state.not_in(resolved), DeadLetter.record_json.is_not(None)
+            )
+        )
     for text in texts:
         keep.update(_SHA256.findall(text or ""))
     removed = 0
@@ -134,4 +174,20 @@ def purge_blobs(store: Store, root: Path, *, days: int = DEFAULT_RETENTION_DAYS)
         if path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             removed += 1
+    return removed
+
+
+def purge_parts(root: Path, *, max_age_s: float = DEFAULT_PART_MAX_AGE_S) -> int:
+    """Remove ``.blob-*.part`` files (a killed writer's) untouched for ``max_age_s``."""
+    if max_age_s < 0:
+        raise ValueError("max_age_s must not be negative")
+    cutoff = time.time() - max_age_s
+    removed = 0
+    for path in root.glob(PART_GLOB):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # its writer finished (renamed it) or gave up meanwhile
+            continue
     return removed

@@ -10,19 +10,23 @@ may be claimed again.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from adapters.base import RecordError, SourceBatch, SourceRecord
 from sync.audit import audit
+from sync.claims import ClaimLostError, expiry, keep_alive, new_owner, owner_is_dead
 from sync.engine import BatchOutcome, Engine
+from sync.failpoints import crash_point
 from sync.store.db import Store
 from sync.store.models import DeadLetter, DeadLetterState, LedgerEntry, LedgerState, utcnow
 
 __all__ = [
-    "STALE_AFTER",
     "ResendRefused",
     "claim_requested",
     "request_resend",
@@ -30,7 +34,6 @@ __all__ = [
     "skip_dead_letter",
 ]
 
-STALE_AFTER = timedelta(minutes=30)
 ENGINE_ACTOR = "ketenbrug"
 
 RecordLoader = Callable[[DeadLetter], Sequence[SourceRecord | RecordError]]
@@ -38,6 +41,11 @@ RecordLoader = Callable[[DeadLetter], Sequence[SourceRecord | RecordError]]
 
 class ResendRefused(Exception):
     """The dead letter is not in a state that allows this action (text is for beheer)."""
+
+
+def _as_utc(value: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; every timestamp in the store is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _transition(
@@ -105,94 +113,262 @@ def skip_dead_letter(store: Store, letter_id: int, *, actor: str, reason: str) -
     )
 
 
-def claim_requested(store: Store, flow: str, *, limit: int = 500) -> list[int]:
-    """Claim resend requests of a flow (and stale claims of crashed runs) for this run."""
-    stale = utcnow() - STALE_AFTER
+@dataclass(frozen=True)
+class _Candidate:
+    """A claimable letter as the candidate query saw it: requested, or held by a stale owner."""
+
+    letter_id: int
+    stale_owner: str | None = None  # the owner seen on a stale RESENDING row
+    expired: bool = False  # stale by expiry (else by its owner's death, or requested)
+
+
+def _candidate_ids(store: Store, flow: str, limit: int) -> list[_Candidate]:
+    """Resend requests of a flow, and resends whose claim went stale (oldest first)."""
+    now = utcnow()
     with store.session() as session:
-        candidates = list(
-            session.scalars(
-                select(DeadLetter.id)
-                .where(
-                    DeadLetter.flow == flow,
-                    or_(
-                        DeadLetter.state == DeadLetterState.RESEND_REQUESTED,
-                        (DeadLetter.state == DeadLetterState.RESENDING)
-                        & (DeadLetter.updated_at < stale),
-                    ),
-                )
-                .order_by(DeadLetter.id)
-                .limit(limit)
+        rows = session.execute(
+            select(
+                DeadLetter.id, DeadLetter.state, DeadLetter.claim_owner, DeadLetter.claimed_until
             )
+            .where(
+                DeadLetter.flow == flow,
+                DeadLetter.state.in_([DeadLetterState.RESEND_REQUESTED, DeadLetterState.RESENDING]),
+            )
+            .order_by(DeadLetter.id)
+            .limit(limit)
+        ).all()
+    found: list[_Candidate] = []
+    for letter_id, state, owner, until in rows:
+        if state == DeadLetterState.RESEND_REQUESTED:
+            found.append(_Candidate(letter_id))
+            continue
+        expired = until is None or _as_utc(until) < now
+        if expired or owner_is_dead(owner):
+            found.append(_Candidate(letter_id, owner, expired))
+    return found
+
+
+def _claimable(candidate: _Candidate, now: datetime) -> Any:
+    """The compare-and-set condition: the row is still as the candidate query saw it.
+
+    Still requested; or still held by the stale owner seen (and, when it was stale by expiry,
+    still expired: a claim renewed in the meantime is left alone).
+    """
+    if candidate.stale_owner is None and not candidate.expired:
+        return (DeadLetter.id == candidate.letter_id) & (
+            DeadLetter.state == DeadLetterState.RESEND_REQUESTED
         )
+    same_owner = (
+        DeadLetter.claim_owner.is_(None)
+        if candidate.stale_owner is None
+        else DeadLetter.claim_owner == candidate.stale_owner
+    )
+    if candidate.expired:
+        same_owner = same_owner & or_(
+            DeadLetter.claimed_until.is_(None), DeadLetter.claimed_until < now
+        )
+    return (
+        (DeadLetter.id == candidate.letter_id)
+        & (DeadLetter.state == DeadLetterState.RESENDING)
+        & same_owner
+    )
+
+
+def claim_requested(
+    store: Store, flow: str, *, owner: str | None = None, limit: int = 500
+) -> list[int]:
+    """Claim resend requests of a flow (and stale claims of crashed runs) for ``owner``.
+
+    Each claim is a compare-and-set on the row as the candidate query saw it: of two runs that
+    saw the same request, one claims it. The claim holds for the lease
+    (:func:`sync.claims.claim_lease`) and is renewed while the resend runs.
+    """
+    owner = owner or new_owner()
     claimed: list[int] = []
-    for letter_id in candidates:
+    for candidate in _candidate_ids(store, flow, limit):
+        now = utcnow()
         with store.session() as session:
             result = session.execute(
                 update(DeadLetter)
-                .where(
-                    DeadLetter.id == letter_id,
-                    or_(
-                        DeadLetter.state == DeadLetterState.RESEND_REQUESTED,
-                        (DeadLetter.state == DeadLetterState.RESENDING)
-                        & (DeadLetter.updated_at < stale),
-                    ),
+                .where(_claimable(candidate, now))
+                .values(
+                    state=DeadLetterState.RESENDING,
+                    claim_owner=owner,
+                    claimed_until=expiry(now),
+                    updated_at=now,
                 )
-                .values(state=DeadLetterState.RESENDING, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(letter_id)
+                claimed.append(candidate.letter_id)
     return claimed
 
 
-def resend_claimed(
-    store: Store, engine: Engine, letter_ids: Sequence[int], load: RecordLoader
-) -> BatchOutcome:
-    """Run the claimed dead letters' records through the engine once more."""
-    total = BatchOutcome()
-    for letter_id in letter_ids:
-        with store.session() as session:
-            letter = session.get(DeadLetter, letter_id)
-            if letter is None or letter.state != DeadLetterState.RESENDING:
-                continue
-            records = [
-                r
-                for r in load(letter)
-                if letter.source_key in (r.key, letter.payload_ref) or isinstance(r, RecordError)
-            ]
-            # Let the engine write what it refused before (dead → pending).
-            session.execute(
-                update(LedgerEntry)
-                .where(
-                    LedgerEntry.flow == letter.flow,
-                    LedgerEntry.source_system == letter.source_system,
-                    LedgerEntry.source_key.in_([r.key for r in records] + [letter.source_key]),
-                    LedgerEntry.state == LedgerState.DEAD,
-                )
-                .values(state=LedgerState.PENDING)
+def _renew(store: Store, letter_id: int, owner: str) -> bool:
+    with store.session() as session:
+        result = session.execute(
+            update(DeadLetter)
+            .where(
+                DeadLetter.id == letter_id,
+                DeadLetter.claim_owner == owner,
+                DeadLetter.state == DeadLetterState.RESENDING,
             )
-        keys = {r.key for r in records}
+            .values(claimed_until=expiry(utcnow()))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
-        def finish(
-            session: Session,
-            outcome: BatchOutcome,
-            *,
-            _id: int = letter_id,
-            _keys: set[str] = keys,
-        ) -> None:
-            failed = any(outcome.record_states.get(key) == "dead" for key in _keys)
-            done = session.get(DeadLetter, _id)
-            if done is None:
-                return
-            done.state = DeadLetterState.OPEN if failed else DeadLetterState.RESENT
-            done.resolved_at = None if failed else utcnow()
+
+def _release(store: Store, letter_id: int, owner: str, note: str) -> None:
+    """Give a claim back after a run that failed: the letter is open again, with the note."""
+    with store.session() as session:
+        result = session.execute(
+            update(DeadLetter)
+            .where(
+                DeadLetter.id == letter_id,
+                DeadLetter.claim_owner == owner,
+                DeadLetter.state == DeadLetterState.RESENDING,
+            )
+            .values(
+                state=DeadLetterState.OPEN,
+                claim_owner=None,
+                claimed_until=None,
+                resend_note=note,
+                updated_at=utcnow(),
+            )
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
             audit(
                 session,
                 actor=ENGINE_ACTOR,
-                action="resend_failed" if failed else "resent",
+                action="resend_failed",
                 object_type="dead_letter",
-                object_id=str(_id),
-                detail=done.message if failed else "",
+                object_id=str(letter_id),
+                detail=note,
             )
 
-        total.add(engine.run_batch(SourceBatch(records=list(records)), on_commit=finish))
+
+def _verdict(states: Sequence[str | None]) -> tuple[DeadLetterState, str, str | None]:
+    """The letter's next state, the audit action and the note for beheer, from its records."""
+    if not states:
+        return (
+            DeadLetterState.OPEN,
+            "resend_failed",
+            "opnieuw aanbieden: het bericht is niet meer te lezen; overslaan of herstellen",
+        )
+    if any(state == "dead" for state in states):
+        return DeadLetterState.OPEN, "resend_failed", None
+    if any(state in ("deferred", "pending", None) for state in states):
+        return (
+            DeadLetterState.OPEN,
+            "resend_deferred",
+            f"opnieuw aanbieden uitgesteld op {utcnow():%Y-%m-%d %H:%M} UTC: het doelsysteem "
+            "was onbereikbaar; niets afgeleverd, vraag opnieuw aan",
+        )
+    if any(state == "superseded" for state in states):
+        return (
+            DeadLetterState.RESENT,
+            "resent",
+            "niet geschreven: een nieuwere status van de zaak was al afgeleverd",
+        )
+    return DeadLetterState.RESENT, "resent", None
+
+
+def resend_claimed(
+    store: Store,
+    engine: Engine,
+    letter_ids: Sequence[int],
+    load: RecordLoader,
+    *,
+    owner: str,
+) -> BatchOutcome:
+    """Run the claimed dead letters' records through the engine once more.
+
+    A letter is resolved (``resent``) only when every record of it was delivered or found in
+    step; a record deferred (target down) or never tried leaves it open with a note, so beheer
+    sees it and can ask again. A run that fails gives its remaining claims back at once.
+    """
+    total = BatchOutcome()
+    pending = list(letter_ids)
+    crash_point("resend_after_claim")
+    try:
+        while pending:
+            letter_id = pending[0]
+            with keep_alive(partial(_renew, store, letter_id, owner)):
+                outcome = _resend_one(store, engine, letter_id, load, owner)
+            pending.pop(0)
+            if outcome is not None:
+                total.add(outcome)
+    finally:
+        for letter_id in pending:  # an unexpected error: nothing of these was resolved
+            _release(
+                store,
+                letter_id,
+                owner,
+                "opnieuw aanbieden afgebroken: de run faalde; vraag opnieuw aan",
+            )
     return total
+
+
+def _resend_one(
+    store: Store, engine: Engine, letter_id: int, load: RecordLoader, owner: str
+) -> BatchOutcome | None:
+    with store.session() as session:
+        letter = session.get(DeadLetter, letter_id)
+        if (
+            letter is None
+            or letter.state != DeadLetterState.RESENDING
+            or letter.claim_owner != owner
+        ):
+            return None
+        records = [
+            r
+            for r in load(letter)
+            if letter.source_key in (r.key, letter.payload_ref) or isinstance(r, RecordError)
+        ]
+        # Let the engine write what it refused before (dead → pending).
+        session.execute(
+            update(LedgerEntry)
+            .where(
+                LedgerEntry.flow == letter.flow,
+                LedgerEntry.source_system == letter.source_system,
+                LedgerEntry.source_key.in_([r.key for r in records] + [letter.source_key]),
+                LedgerEntry.state == LedgerState.DEAD,
+            )
+            .values(state=LedgerState.PENDING)
+        )
+    keys = sorted({r.key for r in records})
+
+    def finish(session: Session, outcome: BatchOutcome) -> None:
+        state, action, note = _verdict([outcome.record_states.get(key) for key in keys])
+        done = session.execute(
+            update(DeadLetter)
+            .where(
+                DeadLetter.id == letter_id,
+                DeadLetter.claim_owner == owner,
+                DeadLetter.state == DeadLetterState.RESENDING,
+            )
+            .values(
+                state=state,
+                claim_owner=None,
+                claimed_until=None,
+                resend_note=note,
+                resolved_at=utcnow() if state == DeadLetterState.RESENT else None,
+                updated_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise ClaimLostError(f"dead letter {letter_id} is niet meer van deze run")
+        message = session.scalar(select(DeadLetter.message).where(DeadLetter.id == letter_id))
+        audit(
+            session,
+            actor=ENGINE_ACTOR,
+            action=action,
+            object_type="dead_letter",
+            object_id=str(letter_id),
+            detail=note or (message if action == "resend_failed" else "") or "",
+        )
+
+    return engine.run_batch(
+        SourceBatch(records=list(records)), on_commit=finish, raise_when_stuck=False
+    )

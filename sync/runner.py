@@ -22,9 +22,11 @@ from adapters.esuite.config import EsuiteConfig
 from adapters.esuite.target import EsuiteTarget
 from mappings import load_tables
 from stuf.privacy import mask_text
+from sync.claims import keep_alive, new_owner
 from sync.config import Settings, load_settings
 from sync.deadletters import record_from_letter
 from sync.engine import BatchOutcome, Engine, RetryPolicy
+from sync.failpoints import crash_point
 from sync.flows.zaken import FLOW_NAME, ZAKEN_FUNCTIONS, ZakenFlow
 from sync.inbox import InboxSource
 from sync.resend import claim_requested, resend_claimed
@@ -139,6 +141,7 @@ def run_allegro_zaken(
             batches += 1
             if outcome.deferred:
                 break  # the file comes again next run; its delivered rows will be in step
+            crash_point("allegro_after_commit")  # committed, return file not yet written
             batch.context["rejected"] = {
                 key: "afgewezen, zie dead letter in Ketenbrug"
                 for key, state in outcome.record_states.items()
@@ -187,6 +190,7 @@ def finish_run(store: Store, run_id: int, total: BatchOutcome, error: str | None
         finished.dead_lettered = total.dead_lettered
         finished.still_dead = total.still_dead
         finished.deferred = total.deferred
+        finished.superseded = total.superseded
 
 
 def run_zaken_resends(
@@ -216,13 +220,15 @@ def resend_requested(store: Store, engine: Engine, functions: tuple[str, ...]) -
     decoded again. Returns the counts for the task's XCom.
     """
     flow = engine.flow.name
-    claimed = claim_requested(store, flow)
+    owner = new_owner()
+    claimed = claim_requested(store, flow, owner=owner)
     source = InboxSource(store, flow=flow, functions=functions, partition=0, partitions=1)
     outcome = resend_claimed(
         store,
         engine,
         claimed,
         lambda letter: record_from_letter(letter) or source.records_for(letter),
+        owner=owner,
     )
     return {"flow": flow, "resends": len(claimed), **outcome.as_dict()}
 
@@ -253,7 +259,8 @@ def drain_inbox(
                 break
             batch = source.load(batch_id)
             acknowledge = partial(acknowledge_inbox, source, batch_id, batch)
-            total.add(engine.run_batch(batch, on_commit=acknowledge))
+            with keep_alive(partial(source.renew, batch_id)):
+                total.add(engine.run_batch(batch, on_commit=acknowledge))
             batches += 1
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"

@@ -10,11 +10,20 @@ from sqlalchemy import func, select
 
 from stuf.privacy import mask_text
 from sync.store.db import Store
-from sync.store.models import DeadLetter, DeadLetterState, SyncRun
+from sync.store.models import DeadLetter, DeadLetterState, LedgerEntry, LedgerState, SyncRun
 
 __all__ = ["combine", "flow_report", "format_report"]
 
-_COUNTS = ("read", "delivered", "in_step", "dead_lettered", "still_dead", "deferred", "batches")
+_COUNTS = (
+    "read",
+    "delivered",
+    "in_step",
+    "dead_lettered",
+    "still_dead",
+    "deferred",
+    "superseded",
+    "batches",
+)
 
 
 def combine(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -57,6 +66,15 @@ def flow_report(
         if source_system is not None:
             created.append(DeadLetter.source_system == source_system)
         new_letters = session.scalar(select(func.count(DeadLetter.id)).where(*created)) or 0
+        superseded_rows = [
+            LedgerEntry.flow == flow,
+            LedgerEntry.state == LedgerState.SUPERSEDED,
+        ]
+        if since is not None:
+            superseded_rows.append(LedgerEntry.updated_at >= since)
+        if source_system is not None:
+            superseded_rows.append(LedgerEntry.source_system == source_system)
+        superseded = session.scalar(select(func.count(LedgerEntry.id)).where(*superseded_rows)) or 0
         examples = [
             (letter.id, letter.reason, mask_text(letter.message))
             for letter in session.scalars(
@@ -74,6 +92,8 @@ def flow_report(
         "dead_lettered": new_letters,
         "still_dead": sum(run.still_dead for run in runs),
         "deferred": sum(run.deferred for run in runs),
+        # counted from the ledger: a run killed after its intent step never wrote its counts
+        "superseded": superseded,
         "open_dead_letters": reasons,
         "examples": examples,
     }
@@ -89,6 +109,7 @@ def format_report(title: str, report: Mapping[str, Any]) -> str:
         f"  nieuwe dead letters {report['dead_lettered']:>6}",
         f"  nog steeds dead    {report['still_dead']:>7}",
         f"  uitgesteld (retry) {report['deferred']:>7}",
+        f"  vervangen (ouder)  {report.get('superseded', 0):>7}",
     ]
     open_letters = report.get("open_dead_letters") or {}
     if open_letters:

@@ -85,8 +85,12 @@ class InboxState(enum.StrEnum):
 
 
 class BatchState(enum.StrEnum):
+    """open (claimed by ``owner`` until ``claimed_until``) → committed, or released (its
+    messages went back to the pool because its claim went stale)."""
+
     OPEN = "open"
     COMMITTED = "committed"
+    RELEASED = "released"
 
 
 class SyncRun(Base):
@@ -107,6 +111,7 @@ class SyncRun(Base):
     dead_lettered: Mapped[int] = mapped_column(Integer, default=0)
     still_dead: Mapped[int] = mapped_column(Integer, default=0)
     deferred: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    superseded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -135,6 +140,9 @@ class WorkBatch(Base):
     cursor_after: Mapped[str | None] = mapped_column(String(250))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     committed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Who works on it and until when; a claim past its expiry (or of a dead process) is stale.
+    owner: Mapped[str | None] = mapped_column(String(160))
+    claimed_until: Mapped[datetime | None] = mapped_column(Timestamp)
 
     __table_args__ = (Index("ix_work_batch_open", "flow", "source_system", "partition", "state"),)
 
@@ -232,6 +240,11 @@ class DeadLetter(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # The run resending it (state resending) and until when that claim holds.
+    claim_owner: Mapped[str | None] = mapped_column(String(160))
+    claimed_until: Mapped[datetime | None] = mapped_column(Timestamp)
+    # What the last resend achieved when it did not deliver (Dutch, for beheer).
+    resend_note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_dead_letter_open", "flow", "state"),)
 

@@ -39,13 +39,19 @@ def creeer_zaak(zaak_id: str, zaaktype: str = "PW-LO-AANV") -> bytes:
 
 
 def status(
-    zaak_id: str, code: str, volgnummer: int, day: int, zaaktype: str = "PW-LO-AANV"
+    zaak_id: str,
+    code: str,
+    volgnummer: int,
+    day: int,
+    zaaktype: str = "PW-LO-AANV",
+    *,
+    year: int = 2026,
 ) -> bytes:
     wordt = ZaakStatus(
         zaak_identificatie=zaak_id,
         statustype_code=code,
         statustype_volgnummer=volgnummer,
-        datum_status_gezet=datetime(2026, 3, day, 9, 30, tzinfo=UTC),
+        datum_status_gezet=datetime(year, 3, day, 9, 30, tzinfo=UTC),
         zaaktype_code=zaaktype,
     )
     sg = new_stuurgegevens("Lk01", GWS4ALL, CDR, entiteittype="ZAK")

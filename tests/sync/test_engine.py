@@ -127,7 +127,7 @@ def test_older_status_never_overwrites_newer(store: Store) -> None:
     runner = engine(store, target)
     runner.run_batch(batch(record("s2", order="2026-01-02T00:00:00Z")), on_commit=nothing)
     late = runner.run_batch(batch(record("s1", order="2026-01-01T00:00:00Z")), on_commit=nothing)
-    assert late.delivered == 0 and late.in_step == 1
+    assert late.delivered == 0 and late.in_step == 0 and late.superseded == 1
     assert "s1" not in target.writes
     assert ledger_states(store)["s1"] == LedgerState.SUPERSEDED
 
