@@ -193,6 +193,69 @@ MUTATIONS: list[Mutation] = [
         "if False:",
         ("tests/sync/test_resend_safety.py",),
     ),
+    Mutation(
+        "resend-claim-without-cas", "resend",
+        "two runs that saw the same resend request claim it once (compare-and-set on the row)",
+        "sync/resend.py",
+        "                .where(_claimable(candidate, now))",
+        "                .where(DeadLetter.id == candidate.letter_id)",
+        ("tests/sync/test_resend_safety.py",),
+        smoke=True,
+    ),
+    Mutation(
+        "resend-failed-run-keeps-claims", "resend",
+        "a resend run that fails gives its remaining claims back at once",
+        "sync/resend.py",
+        "        for letter_id in pending:  # an unexpected error",
+        "        for letter_id in []:  # an unexpected error",
+        ("tests/sync/test_resend_safety.py",),
+    ),
+    # ---------------------------------------------------------------- claims (work batches)
+    Mutation(
+        "batch-commit-without-owner-check", "claims",
+        "a run whose batch claim was taken over cannot commit its outcome",
+        "sync/inbox.py",
+        "                WorkBatch.id == batch_id,\n"
+        "                WorkBatch.owner == self.owner,\n"
+        "                WorkBatch.state == BatchState.OPEN,\n            )\n"
+        "            .values(state=BatchState.COMMITTED, committed_at=now)",
+        "                WorkBatch.id == batch_id,\n            )\n"
+        "            .values(state=BatchState.COMMITTED, committed_at=now)",
+        ("tests/sync/test_work_batches.py",),
+    ),
+    Mutation(
+        "batch-busy-zaak-claimed", "claims",
+        "a zaak held by one open batch is not claimed into a second one (no writes side by side)",
+        "sync/inbox.py",
+        "InboxMessage.ordering_key.not_in(self._busy_objects()),",
+        "InboxMessage.ordering_key.is_not(None),",
+        ("tests/sync/test_work_batches.py",),
+        smoke=True,
+    ),
+    Mutation(
+        "batch-live-claim-released", "claims",
+        "a batch whose owner still runs and renews is never released to another drain",
+        "sync/inbox.py",
+        "            if not expired and not claims.owner_is_dead(owner):\n                continue",
+        "            if False:\n                continue",
+        ("tests/sync/test_work_batches.py",),
+    ),
+    Mutation(
+        "engine-supersede-only-new", "engine",
+        "a pending or deferred change older than a delivered one is superseded, not written late",
+        "sync/engine.py",
+        "unwritten = entry is None or entry.state in (LedgerState.PENDING, LedgerState.IN_FLIGHT)",
+        "unwritten = entry is None",
+        ("tests/sync/test_order_kept.py",),
+    ),
+    Mutation(
+        "engine-future-date-accepted", "engine",
+        "a change dated implausibly far in the future is a dead letter",
+        "sync/engine.py",
+        "        if moment > limit:",
+        "        if False:",
+        ("tests/sync/test_future_dates.py",),
+    ),
     # ---------------------------------------------------------------- cursor (Allegro)
     Mutation(
         "documenten-archive-despite-deferral", "cursor",
@@ -510,8 +573,6 @@ NOTES = [
     "- `no_network=True` → `False` in `stuf/xml.py` alone is an equivalent mutation: with",
     "  `resolve_entities=False` and `load_dtd=False` the parser fetches nothing either way (and",
     "  every entry point refuses a DOCTYPE before the parser sees it). It stays as a third line.",
-    "- The claim code (resend claims, work-batch claims) is covered by mutations the lead adds",
-    "  with the claim rewrite.",
 ]
 
 

@@ -200,9 +200,11 @@ def test_two_drains_of_one_partition_deliver_each_status_once(store: Store) -> N
     first = threading.Thread(target=drain)
     first.start()
     assert target.first_write_started.wait(30), "the first drain is writing its batch"
-    drain()  # a task retry (or a manual run) beside the first attempt, which still runs
-    target.release.set()
-    first.join(60)
+    try:
+        drain()  # a task retry (or a manual run) beside the first attempt, which still runs
+    finally:
+        target.release.set()
+        first.join(60)
     assert target.writes, "something was delivered"
     assert set(target.writes.values()) == {1}, f"delivered twice: {target.writes}"
     assert len(target.writes) == 4
@@ -232,9 +234,11 @@ def test_a_zaak_in_an_open_batch_waits_for_it_even_in_the_same_partition(store: 
     Inbox(store).receive(
         status("1900Z-6", "GWS-AV-01", 1, 2).replace(b"GWS4all", b"GWS4all "), None
     )
-    second = source(store)
-    assert second.claim(50) is None, "zaak 1900Z-6 is held by the first drain's batch"
-    target.release.set()
-    first.join(60)
+    try:
+        claimed = source(store).claim(50)
+    finally:
+        target.release.set()
+        first.join(60)
+    assert claimed is None, "zaak 1900Z-6 is held by the first drain's batch"
     drain()  # now the copy is claimed: in step, not written again
     assert set(target.writes.values()) == {1}, f"written twice: {target.writes}"
