@@ -249,6 +249,22 @@ MUTATIONS: list[Mutation] = [
         ("tests/sync/test_order_kept.py",),
     ),
     Mutation(
+        "engine-in-flight-newer-ignored", "engine",
+        "an older change waits while a newer one of its object is in flight elsewhere",
+        "sync/engine.py",
+        "            if unwritten and elsewhere is not None and value < elsewhere:",
+        "            if False:",
+        ("tests/sync/test_order_kept.py",),
+    ),
+    Mutation(
+        "resend-deferred-left-in-flight", "resend",
+        "a deferred resend parks its writes with the open letter (dead), not in flight for good",
+        "sync/resend.py",
+        "        if state == DeadLetterState.OPEN:\n            # Open again",
+        "        if False:\n            # Open again",
+        ("tests/sync/test_resend_safety.py",),
+    ),
+    Mutation(
         "engine-future-date-accepted", "engine",
         "a change dated implausibly far in the future is a dead letter",
         "sync/engine.py",

@@ -67,6 +67,28 @@ _IN_CHUNK = 500
 _DEFERRED = "deferred"  # transient faults outlasted the retries; it may have landed
 _BLOCKED = "blocked"  # not tried: an earlier write to the same object was deferred
 _SUPERSEDED = "superseded"  # older than a change of the same object already delivered
+_WAITING = "waiting"  # older than a change of the same object still in flight elsewhere
+
+# An in-flight write older than this no longer holds back older changes of its object: its
+# run is long gone and nothing will settle it soon.
+_IN_FLIGHT_BLOCKS_FOR = timedelta(hours=24)
+
+# When one record has several operations, its state is the most serious of theirs.
+_SEVERITY = ("in_step", "superseded", "pending", "deferred", "dead")
+
+
+def _worst(state: str, other: str) -> str:
+    return max(state, other, key=_SEVERITY.index)
+
+
+@dataclass
+class _Newest:
+    """Per (target, ordering key): the newest value delivered (or planned earlier in this
+    batch), and the newest still in flight from outside this batch."""
+
+    delivered: dict[tuple[str, str], str | None]
+    in_flight: dict[tuple[str, str], str | None]
+
 
 #: How far a change's date may lie ahead of the clock before it is refused as implausible
 #: (``KETENBRUG_MAX_FUTURE_HOURS``): clocks drift and zones confuse, but not by years.
@@ -264,15 +286,18 @@ class Engine:
 
     def _prefetch_newest(
         self, session: Session, plans: Sequence[tuple[SourceRecord, Sequence[Operation]]]
-    ) -> dict[tuple[str, str], str | None]:
-        """Per object (ordering key), the newest change delivered or in flight, for the batch."""
+    ) -> _Newest:
+        """Per object (ordering key): the newest change delivered, and the newest change still
+        in flight from outside this batch (a write that may or may not have landed)."""
         slots: set[tuple[str, str]] = {
             (op.target_system, op.ordering_key)
             for _, operations in plans
             for op in operations
             if op.ordering_key and op.ordering_value
         }
-        newest: dict[tuple[str, str], str | None] = dict.fromkeys(slots)
+        newest = _Newest(dict.fromkeys(slots), {})
+        in_batch = {op.ledger_key for _, operations in plans for op in operations}
+        recent = datetime.now(UTC) - _IN_FLIGHT_BLOCKS_FOR
         ordering_keys = sorted({key for _, key in slots})
         for start in range(0, len(ordering_keys), _IN_CHUNK):
             chunk = ordering_keys[start : start + _IN_CHUNK]
@@ -284,18 +309,37 @@ class Engine:
                 )
                 .where(
                     LedgerEntry.ordering_key.in_(chunk),
-                    LedgerEntry.state.in_([LedgerState.DELIVERED, LedgerState.IN_FLIGHT]),
+                    LedgerEntry.state == LedgerState.DELIVERED,
                 )
                 .group_by(LedgerEntry.target_system, LedgerEntry.ordering_key)
             )
             for target, key, value in rows:
-                if key is not None and (target, key) in newest:
-                    newest[(target, key)] = value
+                if key is not None and (target, key) in newest.delivered:
+                    newest.delivered[(target, key)] = value
+            flying = session.execute(
+                select(
+                    LedgerEntry.target_system,
+                    LedgerEntry.ordering_key,
+                    LedgerEntry.ordering_value,
+                    LedgerEntry.source_key,
+                ).where(
+                    LedgerEntry.ordering_key.in_(chunk),
+                    LedgerEntry.state == LedgerState.IN_FLIGHT,
+                    LedgerEntry.updated_at >= recent,
+                )
+            )
+            for target, key, value, source_key in flying:
+                if key is None or value is None or source_key in in_batch:
+                    continue
+                known = newest.in_flight.get((target, key))
+                if known is None or value > known:
+                    newest.in_flight[(target, key)] = value
         return newest
 
     def _intent(
         self, session: Session, records: Sequence[SourceRecord | RecordError], out: BatchOutcome
-    ) -> list[_Planned]:
+    ) -> tuple[list[_Planned], set[str]]:
+        """Step 1; returns the operations to write and the keys of records that wait."""
         context = PlanContext(identity=IdentityMap(session), mappings=self.mappings)
         good = [r for r in records if isinstance(r, SourceRecord)]
         # Changes of one object in the order they happened; others keep arrival order.
@@ -331,6 +375,7 @@ class Engine:
         ledger = self._prefetch_ledger(session, plans)
         newest = self._prefetch_newest(session, plans)
         planned: list[_Planned] = []
+        waiting: set[str] = set()
         seen: set[tuple[str, str]] = set()  # one write per ledger key per batch
         for record, operations in plans:
             state = "in_step"
@@ -344,14 +389,18 @@ class Engine:
                 if item is None:
                     continue
                 if item == _SUPERSEDED:
-                    state = "superseded" if state == "in_step" else state
+                    state = _worst(state, "superseded")
+                    continue
+                if item == _WAITING:
+                    state = _worst(state, "deferred")
+                    waiting.add(record.key)
                     continue
                 if not isinstance(item, _Planned):  # already a dead letter: resend revives it
                     state = "dead"
                     out.still_dead += 1
                     continue
                 planned.append(item)
-                state = "pending" if state != "dead" else state
+                state = _worst(state, "pending")
             out.record_states[record.key] = state
             if state == "in_step":
                 out.in_step += 1
@@ -364,7 +413,7 @@ class Engine:
                     mask_text(record.key),
                 )
         session.flush()  # one flush for the batch: ledger ids for step 3
-        return planned
+        return planned, waiting
 
     def _intend(
         self,
@@ -372,7 +421,7 @@ class Engine:
         record: SourceRecord,
         operation: Operation,
         entry: LedgerEntry | None,
-        newest: dict[tuple[str, str], str | None],
+        newest: _Newest,
     ) -> _Planned | str | None:
         """Ledger row for one operation; None when nothing is to be written."""
         digest = operation.content_hash
@@ -385,19 +434,25 @@ class Engine:
                 return None
         if operation.ordering_key and operation.ordering_value:
             slot = (operation.target_system, operation.ordering_key)
-            current = newest.get(slot)
+            value = operation.ordering_value
+            current = newest.delivered.get(slot)
             # Not written yet (new, pending after a resend, or deferred in flight) and older
-            # than a change of the same object already delivered or under way: writing it
-            # now would put the object back in time.
+            # than a change of the same object already delivered: writing it now would put
+            # the object back in time.
             unwritten = entry is None or entry.state in (LedgerState.PENDING, LedgerState.IN_FLIGHT)
-            if unwritten and current is not None and operation.ordering_value < current:
+            if unwritten and current is not None and value < current:
                 if entry is None:
                     entry = self._new_entry(record, operation, digest)
                     session.add(entry)
                 entry.state = LedgerState.SUPERSEDED
                 return _SUPERSEDED
-            if current is None or operation.ordering_value > current:
-                newest[slot] = operation.ordering_value
+            # A newer change is still in flight elsewhere (it may have landed): wait for its
+            # outcome rather than guess; the record goes back to its source, unacknowledged.
+            elsewhere = newest.in_flight.get(slot)
+            if unwritten and elsewhere is not None and value < elsewhere:
+                return _WAITING
+            if current is None or value > current:
+                newest.delivered[slot] = value  # planned: written in this order, in this batch
         needs_check = entry is not None and entry.state == LedgerState.IN_FLIGHT
         if entry is None:
             entry = self._new_entry(record, operation, digest)
@@ -478,7 +533,7 @@ class Engine:
         """
         out = BatchOutcome()
         with self.store.session() as session:
-            planned = self._intent(session, batch.records, out)
+            planned, waiting = self._intent(session, batch.records, out)
         crash_point("after_intent")
         results = self._write_all(planned)
         written = 0
@@ -523,7 +578,8 @@ class Engine:
             if cursor_source is not None and batch.cursor_after is not None and not out.deferred:
                 self._advance_cursor(session, cursor_source, batch.cursor_after)
             on_commit(session, out)
-        if raise_when_stuck and out.deferred and not written:
+        deferred_writes = out.deferred - len(waiting)
+        if raise_when_stuck and deferred_writes > 0 and not written:
             raise TransientError(
                 f"{out.deferred} record(s) uitgesteld: het doelsysteem bleef onbereikbaar",
                 operation=self.flow.name,

@@ -325,17 +325,20 @@ def _resend_one(
             for r in load(letter)
             if letter.source_key in (r.key, letter.payload_ref) or isinstance(r, RecordError)
         ]
-        # Let the engine write what it refused before (dead → pending).
+        ledger_keys = [r.key for r in records] + [letter.source_key]
+        # Let the engine write what it refused before. Dead → in flight, not pending: a write
+        # parked after a deferral may have landed, so the target is checked first.
         session.execute(
             update(LedgerEntry)
             .where(
                 LedgerEntry.flow == letter.flow,
                 LedgerEntry.source_system == letter.source_system,
-                LedgerEntry.source_key.in_([r.key for r in records] + [letter.source_key]),
+                LedgerEntry.source_key.in_(ledger_keys),
                 LedgerEntry.state == LedgerState.DEAD,
             )
-            .values(state=LedgerState.PENDING)
+            .values(state=LedgerState.IN_FLIGHT)
         )
+        flow, source_system = letter.flow, letter.source_system
     keys = sorted({r.key for r in records})
 
     def finish(session: Session, outcome: BatchOutcome) -> None:
@@ -359,6 +362,20 @@ def _resend_one(
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
             raise ClaimLostError(f"dead letter {letter_id} is niet meer van deze run")
+        if state == DeadLetterState.OPEN:
+            # Open again: its writes are parked with the letter (dead), so they hold nothing
+            # back and are only tried again when beheer asks.
+            session.execute(
+                update(LedgerEntry)
+                .where(
+                    LedgerEntry.flow == flow,
+                    LedgerEntry.source_system == source_system,
+                    LedgerEntry.source_key.in_(ledger_keys),
+                    LedgerEntry.state.in_([LedgerState.IN_FLIGHT, LedgerState.PENDING]),
+                )
+                .values(state=LedgerState.DEAD)
+                .execution_options(synchronize_session=False)
+            )
         message = session.scalar(select(DeadLetter.message).where(DeadLetter.id == letter_id))
         audit(
             session,

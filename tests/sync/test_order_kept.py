@@ -56,3 +56,35 @@ def test_a_resent_write_older_than_a_delivered_one_is_superseded(store: Store) -
 
 def _nothing(_session: object, _outcome: object) -> None:
     return None
+
+
+def test_an_older_change_waits_while_a_newer_one_is_in_flight_elsewhere(store: Store) -> None:
+    """The newer write may have landed: the older one is neither written nor superseded yet."""
+    target = FakeTarget(transient_left={"new": 99})
+    engine = Engine(store, EchoFlow(), {"fake": target}, load_tables(), retry=RetryPolicy(1, 0, 0))
+    new = record("new", order="2026-03-02T00:00:00Z")
+    old = record("old", order="2026-03-01T00:00:00Z")
+    assert engine.run_batch(SourceBatch([new]), on_commit=_nothing, raise_when_stuck=False).deferred
+    waited = engine.run_batch(SourceBatch([old]), on_commit=_nothing)  # no TransientError
+    assert (
+        waited.deferred == 1
+        and waited.superseded == 0
+        and waited.record_states == {"old": "deferred"}
+    )
+    assert target.writes == {}
+    target.transient_left.clear()
+    assert engine.run_batch(SourceBatch([new]), on_commit=_nothing).delivered == 1
+    later = engine.run_batch(SourceBatch([old]), on_commit=_nothing)
+    assert later.superseded == 1 and target.writes == {"new": 1}
+
+
+def test_an_older_change_in_the_same_batch_as_the_in_flight_newer_goes_first(store: Store) -> None:
+    target = FakeTarget(transient_left={"new": 99})
+    engine = Engine(store, EchoFlow(), {"fake": target}, load_tables(), retry=RetryPolicy(1, 0, 0))
+    new = record("new", order="2026-03-02T00:00:00Z")
+    old = record("old", order="2026-03-01T00:00:00Z")
+    engine.run_batch(SourceBatch([new]), on_commit=_nothing, raise_when_stuck=False)
+    target.transient_left.clear()
+    both = engine.run_batch(SourceBatch([new, old]), on_commit=_nothing)
+    assert both.delivered == 2
+    assert list(target.writes) == ["old", "new"], "in order of their dates"

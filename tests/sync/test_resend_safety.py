@@ -125,6 +125,11 @@ def test_resend_while_the_esuite_is_down_leaves_the_letter_open_and_delivers_lat
     assert letter.claim_owner is None and letter.claimed_until is None
     assert letter.resend_note and "uitgesteld" in letter.resend_note
     assert statuses(esuite, "1900Z-91") == [], "nothing reached the e-Suite"
+    with store.session() as session:
+        parked = session.scalars(
+            select(LedgerEntry.state).where(LedgerEntry.source_key.like("status:1900Z-91:%"))
+        ).all()
+    assert parked == ["dead"], "parked with the open letter, not left in flight for good"
 
     listed = subprocess.run(
         [sys.executable, "-m", "sync.cli", "deadletters", "list"],
