@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the system packages Ketenbrug's simulators need, only when they are missing.
+# Install the system packages Ketenbrug's simulators and tests need, only when they are missing.
 #
 # Why a script: the SFTP simulators (Allegro, Xtendis, MyLex) run a *real* OpenSSH server on
 # loopback, so tests exercise the same protocol, host-key pinning and disconnect behaviour as
@@ -28,9 +28,30 @@ fi
 if ! command -v ssh-keygen >/dev/null 2>&1; then
     missing+=(openssh-client)
 fi
+# The Celery test (tests/airflow/test_celery.py) needs a Redis broker: the one on 127.0.0.1:6379
+# when it answers, else a throwaway redis-server the test starts itself.
+if ! command -v redis-server >/dev/null 2>&1; then
+    missing+=(redis-server)
+fi
+# tests/test_compose.py validates docker-compose.yml with `docker-compose config` (no engine).
+if ! command -v docker-compose >/dev/null 2>&1; then
+    missing+=(docker-compose)
+fi
+# deploy-secrets.sh --self-signed-inbox (tests/test_compose.py) makes a throwaway certificate.
+if ! command -v openssl >/dev/null 2>&1; then
+    missing+=(openssl)
+fi
+
+# Headless Debian chromium and its WebDriver: the browser tests of the beheer pages.
+if ! command -v chromium >/dev/null 2>&1; then
+    missing+=(chromium)
+fi
+if ! command -v chromedriver >/dev/null 2>&1; then
+    missing+=(chromium-driver)
+fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "install-system-deps: nothing to do ($SSHD present)"
+    echo "install-system-deps: nothing to do (every package present)"
     exit 0
 fi
 

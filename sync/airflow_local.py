@@ -6,16 +6,31 @@ crash test can kill it), and imports nothing of Airflow itself.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
-__all__ = ["DAGS_FOLDER", "POOLS", "DagRunResult", "LocalAirflow", "connection_env"]
+__all__ = [
+    "DAGS_FOLDER",
+    "POOLS",
+    "CeleryAirflow",
+    "DagRunResult",
+    "LocalAirflow",
+    "celery_env",
+    "connection_env",
+    "pools_json",
+    "worker_hostname",
+]
 
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 PLUGINS_FOLDER = Path(__file__).resolve().parent.parent / "plugins"
@@ -32,6 +47,24 @@ POOLS: dict[str, tuple[int, str]] = {
 }
 
 _STATE = re.compile(r"DagRun Finished: dag_id=(\S+),.*?state=(\w+)")
+
+
+def pools_json(pools: Mapping[str, tuple[int, str]] = POOLS) -> str:
+    """The pools in ``airflow pools import`` form: one command sets them all."""
+    return json.dumps(
+        {name: {"slots": slots, "description": text} for name, (slots, text) in pools.items()},
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def worker_hostname() -> str:
+    """``[core] hostname_callable``: ``KETENBRUG_WORKER_NAME`` when set, else the FQDN.
+
+    Airflow records this name per task try. Workers that share one host (the Celery test, or
+    several workers in one container) set their own name, so a try shows where it ran.
+    """
+    return os.environ.get("KETENBRUG_WORKER_NAME") or socket.getfqdn()
 
 
 def connection_env(conn_id: str, connection: Mapping[str, object]) -> dict[str, str]:
@@ -81,13 +114,14 @@ class LocalAirflow:
             )
         return completed.returncode
 
-    def prepare(self) -> None:
+    def prepare(self, pools: Mapping[str, tuple[int, str]] = POOLS) -> None:
         """Metadata database and pools; safe to run again."""
         if self.airflow("db", "migrate") != 0:
             raise RuntimeError(f"airflow db migrate failed, see {self.home}/airflow-db.log")
-        for name, (slots, description) in POOLS.items():
-            if self.airflow("pools", "set", name, str(slots), description) != 0:
-                raise RuntimeError(f"airflow pools set {name} failed")
+        pools_file = self.home / "pools.json"
+        pools_file.write_text(pools_json(pools), encoding="utf-8")
+        if self.airflow("pools", "import", str(pools_file)) != 0:
+            raise RuntimeError(f"airflow pools import failed, see {self.home}/airflow-pools.log")
 
     def start_dag_test(
         self, dag_id: str, *, log_name: str | None = None
@@ -109,3 +143,128 @@ class LocalAirflow:
             text = handle.read().decode("utf-8", "replace")
         states = [state for dag, state in _STATE.findall(text) if dag == dag_id]
         return DagRunResult(dag_id, states[-1] if states else "unknown", returncode, log_path)
+
+
+def celery_env(
+    *,
+    metadata_url: str,
+    broker_url: str,
+    api_url: str,
+    jwt_secret: str,
+    queue: str = "default",
+) -> dict[str, str]:
+    """Airflow settings of one CeleryExecutor installation, shared by all its processes.
+
+    The same variables configure docker-compose (there from Docker secrets, as ``*_CMD``).
+    Airflow 3 workers run tasks through the task SDK: they talk to the api-server's execution
+    API, which checks the token the scheduler signed with ``jwt_secret``.
+    """
+    return {
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url,
+        "AIRFLOW__CELERY__BROKER_URL": broker_url,
+        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata_url,
+        "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queue,
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": api_url.rstrip("/") + "/execution/",
+        "AIRFLOW__API__BASE_URL": api_url,
+        "AIRFLOW__API_AUTH__JWT_SECRET": jwt_secret,
+        "AIRFLOW__API__SECRET_KEY": jwt_secret,
+        "AIRFLOW__CORE__HOSTNAME_CALLABLE": "sync.airflow_local.worker_hostname",
+    }
+
+
+@dataclass
+class CeleryAirflow:
+    """Airflow's long-running processes (scheduler, workers, ...) started as children.
+
+    Each runs in its own session (process group), so :meth:`kill` takes a whole worker down,
+    pool children and task processes included, the way a lost machine would.
+    """
+
+    airflow: LocalAirflow
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _logs: list[IO[bytes]] = field(default_factory=list)
+
+    def start(self, name: str, *args: str, env: Mapping[str, str] | None = None) -> None:
+        """Start ``airflow <args>`` as ``name``; its output goes to ``home/<name>.log``."""
+        self.airflow.home.mkdir(parents=True, exist_ok=True)
+        log = (self.airflow.home / f"{name}.log").open("ab")
+        self._logs.append(log)
+        command = [str(Path(sys.executable).parent / "airflow"), *args]
+        self.processes[name] = subprocess.Popen(
+            command,
+            env={**self.airflow.env(), **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def start_worker(self, name: str, queue: str, concurrency: int = 2) -> None:
+        """One Celery worker named ``name`` (its tasks record it as their hostname)."""
+        self.start(
+            name,
+            "celery",
+            "worker",
+            "--queues",
+            queue,
+            "--concurrency",
+            str(concurrency),
+            "--celery-hostname",
+            f"{name}@{socket.gethostname()}",
+            "--skip-serve-logs",
+            env={"KETENBRUG_WORKER_NAME": name},
+        )
+
+    def signal(self, name: str, sig: int) -> None:
+        """Send ``sig`` to every process of ``name``'s session, in every process group.
+
+        Airflow's task supervisor puts each task in a process group of its own, so signalling
+        the worker's group alone would leave its tasks running: a lost machine loses them all.
+        """
+        session = self.processes[name].pid
+        signalled: set[int] = set()
+        while groups := _session_groups(session) - signalled:  # again: a task may just fork
+            for group in groups:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(group, sig)
+            signalled |= groups
+
+    def kill(self, name: str) -> None:
+        """SIGKILL everything ``name`` started (the worker and its tasks) and reap it."""
+        self.signal(name, signal.SIGKILL)
+        self.processes[name].wait(timeout=30)
+
+    def running(self, name: str) -> bool:
+        return self.processes[name].poll() is None
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        """SIGTERM every process, SIGKILL what is left after ``grace_s`` (tasks included)."""
+        for name in self.processes:
+            self.signal(name, signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
+        for name, process in self.processes.items():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            self.signal(name, signal.SIGKILL)  # stragglers of the session, too
+            process.wait()
+        for log in self._logs:
+            log.close()
+        self._logs.clear()
+
+
+def _session_groups(session: int) -> set[int]:
+    """Process groups of the live processes in ``session`` (Linux: read from /proc)."""
+    groups: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if os.getsid(int(entry.name)) == session:
+                    groups.add(os.getpgid(int(entry.name)))
+    return groups
+
+
+if __name__ == "__main__":
+    # ``python -m sync.airflow_local pools FILE``: the pools file the deployment imports.
+    if sys.argv[1:2] != ["pools"] or len(sys.argv) != 3:
+        sys.exit("usage: python -m sync.airflow_local pools FILE")
+    Path(sys.argv[2]).write_text(pools_json() + "\n", encoding="utf-8")
