@@ -212,9 +212,16 @@ class _Sender:
     """Posts messages and tallies the report; one ``requests.Session`` per thread."""
 
     def __init__(
-        self, url: str, timeout: float, keep_keys: bool, retries: int = 0, backoff_s: float = 0.05
+        self,
+        url: str,
+        timeout: float,
+        keep_keys: bool,
+        retries: int = 0,
+        backoff_s: float = 0.05,
+        transport: dict[str, Any] | None = None,
     ) -> None:
         self.url = url
+        self.transport = transport or {}
         self.timeout = timeout
         self.keep_keys = keep_keys
         self.retries = retries
@@ -236,7 +243,11 @@ class _Sender:
         }
         try:
             response = self._session().post(
-                self.url, data=message.body, headers=headers, timeout=self.timeout
+                self.url,
+                data=message.body,
+                headers=headers,
+                timeout=self.timeout,
+                **self.transport,
             )
         except requests.RequestException:
             return "error", ""
@@ -292,19 +303,29 @@ def push_scenario(
     keep_keys: bool = True,
     retries: int = 0,
     retry_backoff_s: float = 0.05,
+    cert: tuple[str, str] | None = None,
+    verify: str | bool = True,
+    auth: tuple[str, str] | None = None,
 ) -> PushReport:
     """Push ``zaken`` synthetic zaken (from ``data``, default ``SyntheticData(seed)``) to ``url``.
 
     Decisions (which message is duplicated, where malformed ones go) come from ``seed``.
     ``retries``: resend the same bytes after a transport error, HTTP 502/503/504 or a Fo02, as
     GWS4all's own retry does (so a lost answer leads to a duplicate at the receiver).
+    ``cert`` (client certificate and key paths, for mTLS), ``verify`` (the CA file of an
+    HTTPS inbox) and ``auth`` (basic auth) go with every request, as ``requests`` takes them.
     """
     data = data or SyntheticData(seed, document_scale=0.05)
     rng = random.Random(seed)
     # which zaken carry a broken message after their first one (surplus goes to the first zaak)
     malformed_at = Counter(rng.sample(range(zaken), min(inject_malformed, zaken)) if zaken else [])
     malformed_at[0] += max(inject_malformed - zaken, 0)
-    sender = _Sender(url, timeout, keep_keys, retries, retry_backoff_s)
+    transport: dict[str, Any] = {"verify": verify}  # per request: a CA file wins over the env
+    if cert is not None:
+        transport["cert"] = cert
+    if auth is not None:
+        transport["auth"] = auth
+    sender = _Sender(url, timeout, keep_keys, retries, retry_backoff_s, transport)
     plans: Iterator[tuple[SynthZaak, frozenset[int], list[bool], int]] = (
         _plan(zaak, rng, duplicate_rate, unmapped_rate, malformed_at[position])
         for position, zaak in enumerate(data.zaken(zaken, start=start))

@@ -1,46 +1,243 @@
-"""HTTP face of the inbox: a small ASGI app (Starlette) served by uvicorn.
+"""HTTP face of the inbox: a small ASGI app (Starlette) behind a guarded uvicorn (TLS, limits).
 
-Its own process in production (``ketenbrug inbox serve``). Database work runs in the
-thread pool, so many senders can push at once. A request body is spooled (in memory up to
-1 MB, then to a temporary file) and hashed as it arrives, never read whole: a pushed document
-of hundreds of MB keeps memory flat.
+Its own process in production (``ketenbrug inbox serve``). Database work runs in the thread
+pool, so many senders can push at once. A request body is spooled (in memory up to 1 MB, then
+to a temporary file) and hashed as it arrives, never read whole: a pushed document of hundreds
+of MB keeps memory flat.
+
+The door, in the order a push meets it: the sender is authenticated (client certificate, else
+basic auth; 401/403), the Content-Type must be SOAP (415), the body must fit (413), the
+SOAPAction, when given, must name the message's function (400), and the message's zender must
+be one the sender may use (403). Only then does the inbox see the message. Every refusal is a
+StUF Fo01 in a SOAP Fault and a log line without the body; any unexpected error is a Fo02 with
+HTTP 503, which a sender retries. See :mod:`sync.inbox_door` and :mod:`sync.inbox_guard`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import ssl
 import tempfile
 import threading
 import time
 from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import IO, Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from sync.inbox import Inbox
+from stuf import Fout, ZdsVersion, build_fault, new_stuurgegevens
+from stuf.operations import by_element
+from stuf.privacy import mask_text
+from sync.inbox import KETENBRUG_SYSTEEM, UNKNOWN_SENDER, Inbox, InboxAnswer
+from sync.inbox_door import Sender, SenderRegistry
+from sync.inbox_guard import (
+    PEER_SCOPE_KEY,
+    DoorLimits,
+    GuardedServer,
+    guarded_config,
+)
+from sync.inbox_peek import peek_message
 
-__all__ = ["InboxServer", "create_app"]
+__all__ = ["Door", "InboxServer", "create_app"]
+
+log = logging.getLogger(__name__)
 
 SPOOL_IN_MEMORY = 1024 * 1024
+#: SOAP 1.1 and 1.2. MTOM (multipart/related) is not supported by the codec: 415.
+SOAP_MEDIA_TYPES = frozenset({"text/xml", "application/soap+xml"})
 
 
-def create_app(inbox: Inbox) -> Starlette:
+@dataclass(frozen=True)
+class Door:
+    """Who may push and within which limits.
+
+    ``senders=None`` leaves the door open (no authentication): only for plain-HTTP tests and
+    ``inbox serve --insecure-http``. ``allow_missing_content_type`` keeps old test clients
+    working; a wrong Content-Type is always refused.
+    """
+
+    senders: SenderRegistry | None = None
+    limits: DoorLimits = field(default_factory=DoorLimits)
+    allow_missing_content_type: bool = False
+
+
+class _Refused(Exception):
+    """A push the door turns away: HTTP status, Fo code and a Dutch reason (no body in it)."""
+
+    def __init__(
+        self, status: int, code: str, reason: str, *, berichtcode: str = "Fo01", **headers: str
+    ) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.code = code
+        self.reason = mask_text(reason)
+        self.berichtcode = berichtcode
+        self.headers = headers
+
+
+def fault_response(refusal: _Refused) -> Response:
+    fout = Fout(
+        berichtcode=refusal.berichtcode,
+        code=refusal.code,
+        plek="server" if refusal.berichtcode == "Fo02" else "client",
+        omschrijving=refusal.reason[:200],
+        stuurgegevens=new_stuurgegevens(
+            refusal.berichtcode, KETENBRUG_SYSTEEM, UNKNOWN_SENDER, cross_refnummer="onbekend"
+        ),
+    )
+    # Close after any refusal: the rest of a refused body is not worth reading (uvicorn would
+    # drain it on a kept-alive connection, up to 768 MB from a client we just turned away).
+    headers = {**refusal.headers, "Connection": "close"}
+    return Response(
+        build_fault(fout, ZdsVersion.V1_1),
+        status_code=refusal.status,
+        media_type="text/xml; charset=utf-8",
+        headers=headers,
+    )
+
+
+def _unavailable() -> Response:
+    return fault_response(
+        _Refused(
+            503,
+            "StUF058",
+            "de inbox kan het bericht nu niet verwerken; probeer het later opnieuw",
+            berichtcode="Fo02",
+            **{"Retry-After": "5"},
+        )
+    )
+
+
+def _media_type(request: Request) -> tuple[str, dict[str, str]]:
+    raw = request.headers.get("content-type", "")
+    kind, _, rest = raw.partition(";")
+    params = {}
+    for part in rest.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name:
+            params[name.lower()] = value.strip().strip('"')
+    return kind.strip().lower(), params
+
+
+def _soap_action(request: Request, params: dict[str, str]) -> str | None:
+    """SOAP 1.1's SOAPAction header, or SOAP 1.2's ``action`` Content-Type parameter."""
+    header = request.headers.get("soapaction")
+    action = header if header is not None else params.get("action", "")
+    return action.strip().strip('"').strip() or None
+
+
+def _check_action(action: str | None, message_tag: str | None) -> None:
+    """A SOAPAction must name an operation the message element can be (StUF: Fo01, 400)."""
+    if action is None or message_tag is None:
+        return
+    operations = by_element(message_tag)
+    if not operations:
+        return  # no ZDS message at all: the inbox refuses it (and keeps it as a dead letter)
+    if action not in {a for op in operations for a in (op.action_11, op.action_12)}:
+        local = message_tag.rpartition("}")[2]
+        raise _Refused(400, "StUF034", f"SOAPAction past niet bij het bericht ({local[:60]})")
+
+
+def _check_zender(sender: Sender | None, spool: IO[bytes], action: str | None) -> None:
+    """The message's zender must be one the authenticated sender may use (403)."""
+    peek = peek_message(spool)
+    spool.seek(0)
+    _check_action(action, peek.message_tag)
+    if sender is None:
+        return  # open door (tests, --insecure-http without senders)
+    if peek.zender_found:
+        if not sender.may_send_as(peek.organisatie, peek.applicatie):
+            raise _Refused(
+                403, "StUF058", "zender in de stuurgegevens hoort niet bij deze afzender"
+            )
+    elif peek.well_formed:
+        raise _Refused(403, "StUF058", "bericht zonder zender in de stuurgegevens")
+    # Not readable before the zender: the inbox refuses it and keeps it as a dead letter.
+
+
+def create_app(inbox: Inbox, door: Door | None = None) -> Starlette:
+    door = door or Door()
+    limits = door.limits
+
+    async def authenticate(request: Request) -> Sender | None:
+        if door.senders is None:
+            return None
+        peer = request.scope.get(PEER_SCOPE_KEY)
+        authorization = request.headers.get("authorization")
+        result = await run_in_threadpool(door.senders.authenticate, peer, authorization)
+        if result.sender is None:
+            headers = {"WWW-Authenticate": 'Basic realm="ketenbrug-inbox"'}
+            raise _Refused(result.status, "StUF058", result.reason, **headers)
+        return result.sender
+
+    def check_headers(request: Request) -> str | None:
+        kind, params = _media_type(request)
+        if kind == "multipart/related":
+            raise _Refused(415, "StUF055", "MTOM (multipart/related) wordt niet ondersteund")
+        if kind not in SOAP_MEDIA_TYPES and not (kind == "" and door.allow_missing_content_type):
+            raise _Refused(
+                415, "StUF055", "Content-Type moet text/xml of application/soap+xml zijn"
+            )
+        length = request.headers.get("content-length")
+        if length is not None and length.strip().isdigit() and int(length) > limits.max_body_bytes:
+            raise _Refused(413, "StUF055", _too_big(limits))
+        return _soap_action(request, params)
+
+    def handle(sender: Sender | None, spool: IO[bytes], digest: str, action: str | None) -> Any:
+        _check_zender(sender, spool, action)
+        return inbox.receive_file(spool, digest, action)
+
     async def receive(request: Request) -> Response:
-        action = (request.headers.get("soapaction") or "").strip('"') or None
-        digest = hashlib.sha256()
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="kb-inbox-") as spool:
-            async for chunk in request.stream():
-                digest.update(chunk)
-                spool.write(chunk)
-            spool.seek(0)
-            answer = await run_in_threadpool(inbox.receive_file, spool, digest.hexdigest(), action)
+        started = time.monotonic()
+        try:
+            sender = await authenticate(request)
+            action = check_headers(request)
+            digest = hashlib.sha256()
+            size = 0
+            with tempfile.SpooledTemporaryFile(
+                max_size=SPOOL_IN_MEMORY, prefix="kb-inbox-"
+            ) as spool:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limits.max_body_bytes:
+                        raise _Refused(413, "StUF055", _too_big(limits))
+                    digest.update(chunk)
+                    spool.write(chunk)
+                spool.seek(0)
+                answer: InboxAnswer = await run_in_threadpool(
+                    handle, sender, spool, digest.hexdigest(), action
+                )
+        except _Refused as refusal:
+            _log_refusal(request, refusal, started)
+            return fault_response(refusal)
+        except ClientDisconnect:
+            log.info("inbox: sender %s went away mid-push", _client(request))
+            return Response(status_code=400)
         return Response(
             answer.body, status_code=answer.status, media_type="text/xml; charset=utf-8"
         )
+
+    async def guarded(request: Request) -> Response:
+        try:
+            return await receive(request)
+        except Exception as exc:  # never a bare 500: a Fo02 the sender retries
+            log.error(
+                "inbox: push from %s failed unexpectedly: %s: %s",
+                _client(request),
+                type(exc).__name__,
+                mask_text(str(exc))[:300],
+            )
+            return _unavailable()
+
+    async def on_error(_request: Request, exc: Exception) -> Response:
+        log.error("inbox: unexpected %s outside the handler", type(exc).__name__)
+        return _unavailable()
 
     async def health(_request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -48,26 +245,66 @@ def create_app(inbox: Inbox) -> Starlette:
     return Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
-            Route("/{path:path}", receive, methods=["POST"]),
-        ]
+            Route("/{path:path}", guarded, methods=["POST"]),
+        ],
+        exception_handlers={Exception: on_error},
+    )
+
+
+def _too_big(limits: DoorLimits) -> str:
+    return f"bericht groter dan {limits.max_body_bytes // (1024 * 1024)} MB"
+
+
+def _client(request: Request) -> str:
+    client = request.client
+    return f"{client.host}:{client.port}" if client else "?"
+
+
+def _log_refusal(request: Request, refusal: _Refused, started: float) -> None:
+    """One line per refused push: who, why, what status; never the body, never a BSN."""
+    log.warning(
+        "inbox: push from %s refused (HTTP %d): %s [%.0f ms]",
+        _client(request),
+        refusal.status,
+        refusal.reason,
+        (time.monotonic() - started) * 1000,
     )
 
 
 class InboxServer:
-    """Runs the inbox app with uvicorn in a background thread (tests, demo)."""
+    """Runs the inbox app in a background thread (tests, demo): plain HTTP or TLS.
 
-    def __init__(self, inbox: Inbox, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        config = uvicorn.Config(
-            create_app(inbox), host=host, port=port, log_level="warning", access_log=False
+    Plain HTTP with an open door is what older tests use; pass ``tls=`` (a server context, see
+    :func:`sync.inbox_guard.server_tls_context`) and a ``door`` with senders for the real thing.
+    """
+
+    def __init__(
+        self,
+        inbox: Inbox,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        door: Door | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        if door is None:
+            door = Door(allow_missing_content_type=True)
+        config = guarded_config(
+            create_app(inbox, door), host=host, port=port, limits=door.limits, tls=tls
         )
-        self.server = uvicorn.Server(config)
+        self.tls = tls
+        self.server = GuardedServer(config)
         self.thread = threading.Thread(target=self.server.run, name="ketenbrug-inbox", daemon=True)
+
+    @property
+    def guard(self) -> Any:
+        return self.server.guard
 
     @property
     def url(self) -> str:
         sockets = [s for server in self.server.servers for s in server.sockets]
         host, port = sockets[0].getsockname()[:2]
-        return f"http://{host}:{port}/"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}/"
 
     def start(self) -> InboxServer:
         self.thread.start()
