@@ -204,15 +204,38 @@ def claim_requested(
     return claimed
 
 
+def _held_by(letter_id: int, owner: str) -> Any:
+    """The letter is still being resent under ``owner``'s claim."""
+    return (
+        (DeadLetter.id == letter_id)
+        & (DeadLetter.claim_owner == owner)
+        & (DeadLetter.state == DeadLetterState.RESENDING)
+    )
+
+
+def _settle(letter_id: int, owner: str, state: DeadLetterState, note: str | None) -> Any:
+    """End our claim: the letter's next state and the note for beheer, compare-and-set."""
+    now = utcnow()
+    return (
+        update(DeadLetter)
+        .where(_held_by(letter_id, owner))
+        .values(
+            state=state,
+            claim_owner=None,
+            claimed_until=None,
+            resend_note=note,
+            resolved_at=now if state == DeadLetterState.RESENT else None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _renew(store: Store, letter_id: int, owner: str) -> bool:
     with store.session() as session:
         result = session.execute(
             update(DeadLetter)
-            .where(
-                DeadLetter.id == letter_id,
-                DeadLetter.claim_owner == owner,
-                DeadLetter.state == DeadLetterState.RESENDING,
-            )
+            .where(_held_by(letter_id, owner))
             .values(claimed_until=expiry(utcnow()))
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -221,21 +244,7 @@ def _renew(store: Store, letter_id: int, owner: str) -> bool:
 def _release(store: Store, letter_id: int, owner: str, note: str) -> None:
     """Give a claim back after a run that failed: the letter is open again, with the note."""
     with store.session() as session:
-        result = session.execute(
-            update(DeadLetter)
-            .where(
-                DeadLetter.id == letter_id,
-                DeadLetter.claim_owner == owner,
-                DeadLetter.state == DeadLetterState.RESENDING,
-            )
-            .values(
-                state=DeadLetterState.OPEN,
-                claim_owner=None,
-                claimed_until=None,
-                resend_note=note,
-                updated_at=utcnow(),
-            )
-        )
+        result = session.execute(_settle(letter_id, owner, DeadLetterState.OPEN, note))
         if result.rowcount == 1:  # type: ignore[attr-defined]
             audit(
                 session,
@@ -343,23 +352,7 @@ def _resend_one(
 
     def finish(session: Session, outcome: BatchOutcome) -> None:
         state, action, note = _verdict([outcome.record_states.get(key) for key in keys])
-        done = session.execute(
-            update(DeadLetter)
-            .where(
-                DeadLetter.id == letter_id,
-                DeadLetter.claim_owner == owner,
-                DeadLetter.state == DeadLetterState.RESENDING,
-            )
-            .values(
-                state=state,
-                claim_owner=None,
-                claimed_until=None,
-                resend_note=note,
-                resolved_at=utcnow() if state == DeadLetterState.RESENT else None,
-                updated_at=utcnow(),
-            )
-            .execution_options(synchronize_session=False)
-        )
+        done = session.execute(_settle(letter_id, owner, state, note))
         if done.rowcount != 1:  # type: ignore[attr-defined]
             raise ClaimLostError(f"dead letter {letter_id} is niet meer van deze run")
         if state == DeadLetterState.OPEN:

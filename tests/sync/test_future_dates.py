@@ -6,7 +6,6 @@ Before: the 2062 status was delivered, and every later correct status of that za
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from sqlalchemy import select
 from adapters.base import SourceBatch, SourceRecord
 from adapters.esuite.config import EsuiteConfig
 from mappings import load_tables
-from simulators.esuite import make_esuite_server
 from simulators.http import SimulatorServer
 from stuf import Systeem
 from sync.config import load_settings
@@ -31,12 +29,6 @@ from tests.sync.messages import creeer_zaak, status
 from tests.sync.test_resend import statuses
 
 FAST = RetryPolicy(attempts=2, wait_base_s=0, wait_max_s=0)
-
-
-@pytest.fixture
-def esuite() -> Iterator[SimulatorServer]:
-    with make_esuite_server() as server:
-        yield server
 
 
 def drain(store: Store, esuite: SimulatorServer, home: Path) -> dict[str, object]:

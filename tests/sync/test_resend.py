@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -11,8 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from adapters.esuite.config import EsuiteConfig
-from mappings.tables import DEFAULT_DIR
-from simulators.esuite import make_esuite_server
 from simulators.http import SimulatorServer
 from stuf import Systeem
 from sync.config import load_settings
@@ -25,21 +21,6 @@ from sync.store.models import AuditEntry, DeadLetter, DeadLetterState
 from tests.sync.messages import creeer_zaak, status
 
 FAST = RetryPolicy(attempts=3, wait_base_s=0, wait_max_s=0)
-
-
-@pytest.fixture
-def esuite() -> Iterator[SimulatorServer]:
-    with make_esuite_server() as server:
-        yield server
-
-
-@pytest.fixture
-def mappings_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "mappings"
-    folder.mkdir()
-    for csv in DEFAULT_DIR.glob("*.csv"):
-        shutil.copy(csv, folder / csv.name)
-    return folder
 
 
 def run(

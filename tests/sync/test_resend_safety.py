@@ -7,11 +7,9 @@ and an unconditional claim let two runs resend one request.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,8 +17,6 @@ import pytest
 from sqlalchemy import select, update
 
 from adapters.esuite.config import EsuiteConfig
-from mappings.tables import DEFAULT_DIR
-from simulators.esuite import make_esuite_server
 from simulators.http import SimulatorServer
 from stuf import Systeem
 from sync import resend
@@ -35,19 +31,6 @@ from tests.sync.messages import creeer_zaak, status
 from tests.sync.test_resend import statuses
 
 FAST = RetryPolicy(attempts=2, wait_base_s=0, wait_max_s=0)
-
-
-@pytest.fixture
-def esuite() -> Iterator[SimulatorServer]:
-    with make_esuite_server() as server:
-        yield server
-
-
-@pytest.fixture
-def mappings_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "mappings"
-    shutil.copytree(DEFAULT_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    return folder
 
 
 def _settings(store: Store, mappings: Path) -> object:

@@ -182,20 +182,25 @@ class _HoldingTarget:
             return self.writes[operation.ledger_key] > 0
 
 
+def drain_into(store: Store, target: _HoldingTarget) -> None:
+    """One drain of partition 0 of 1, as a task runs it, writing into ``target``."""
+    engine = Engine(
+        store,
+        ZakenFlow(),
+        {"esuite": target},  # type: ignore[dict-item]
+        load_tables(None),
+        retry=RetryPolicy(attempts=1),
+        write_concurrency=1,
+    )
+    drain_inbox(engine, store, source(store), batch_size=50, budget_s=60, run_ref=None)
+
+
 def test_two_drains_of_one_partition_deliver_each_status_once(store: Store) -> None:
     push_zaak(store, "1900Z-5", statuses=3)
     target = _HoldingTarget()
 
     def drain() -> None:
-        engine = Engine(
-            store,
-            ZakenFlow(),
-            {"esuite": target},  # type: ignore[dict-item]
-            load_tables(None),
-            retry=RetryPolicy(attempts=1),
-            write_concurrency=1,
-        )
-        drain_inbox(engine, store, source(store), batch_size=50, budget_s=60, run_ref=None)
+        drain_into(store, target)
 
     first = threading.Thread(target=drain)
     first.start()
@@ -217,15 +222,7 @@ def test_a_zaak_in_an_open_batch_waits_for_it_even_in_the_same_partition(store: 
     target = _HoldingTarget()
 
     def drain() -> None:
-        engine = Engine(
-            store,
-            ZakenFlow(),
-            {"esuite": target},  # type: ignore[dict-item]
-            load_tables(None),
-            retry=RetryPolicy(attempts=1),
-            write_concurrency=1,
-        )
-        drain_inbox(engine, store, source(store), batch_size=50, budget_s=60, run_ref=None)
+        drain_into(store, target)
 
     first = threading.Thread(target=drain)
     first.start()
