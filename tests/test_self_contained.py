@@ -49,6 +49,8 @@ ALLOWED_PREFIXES = (
     "/opt/airflow",  # AIRFLOW_HOME of the official apache/airflow image
     "/home/airflow",  # the official image's user
     "/var/lib/ketenbrug",  # Ketenbrug's own state folder in a deployment (written, not read)
+    "/opt/ketenbrug",  # where the Dockerfile copies the project inside the image
+    "/var/lib/apt",  # Debian's package lists, cleaned in the image
 )
 # An absolute path: a slash at the start of a token (not after a word, a dot or another path),
 # then at least one path segment.
