@@ -17,8 +17,9 @@ import io
 import json
 import logging
 import re
+import threading
 import zlib
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any, BinaryIO, cast
@@ -158,10 +159,14 @@ class Inbox:
         *,
         source_system: str = inbound.SYSTEM,
         blobs: BlobStore | None = None,
+        questions: Callable[[inbound.Question], InboxAnswer] | None = None,
     ) -> None:
         self.store = store
         self.source_system = source_system
         self.blobs = blobs or BlobStore(load_settings().home / "blobs")
+        # Answers GWS4all's questions (sync.vragen); built from KETENBRUG_ESUITE_* when None.
+        self._questions = questions
+        self._questions_lock = threading.Lock()
 
     def receive(self, body: bytes, soap_action: str | None) -> InboxAnswer:
         """Receive a message held in memory (small messages, tests)."""
@@ -221,6 +226,8 @@ class Inbox:
             decoded = inbound.decode(body, soap_action=soap_action, payload_ref="inbox:new")
         except InvalidMessageError as error:
             return self._refuse(body, digest, soap_action, error)
+        if decoded.question is not None:  # a vraag: answered at once, never stored
+            return self._answer_question(decoded.question)
         if decoded.function in DOCUMENT_FUNCTIONS:  # never stored without its record
             return self._receive_document(io.BytesIO(body), digest, soap_action, whole=False)
         sender = decoded.sender
@@ -445,6 +452,18 @@ class Inbox:
         return message_id
 
     # -- answers ------------------------------------------------------------------------
+    def _answer_question(self, question: inbound.Question) -> InboxAnswer:
+        """A question (geefZaakdetails, ...): asked of the e-Suite, see docs/flows/vragen.md."""
+        from sync import vragen  # imports this module: loaded on the first question
+
+        with self._questions_lock:
+            if self._questions is None:
+                answerer = vragen.vragen_from_env(self.store, self.source_system)
+                if answerer is None:
+                    return vragen.not_configured(question.stuurgegevens)
+                self._questions = answerer.answer
+        return self._questions(question)
+
     def _generate(
         self, function: str, sender: Systeem | None, referentie: str | None
     ) -> InboxAnswer:

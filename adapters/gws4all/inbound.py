@@ -16,6 +16,9 @@ from adapters.errors import InvalidMessageError
 from stuf import (
     ActualiseerZaakstatus,
     CreeerZaak,
+    GeefLijstZaakdocumenten,
+    GeefZaakdetails,
+    GeefZaakdocumentLezen,
     GenereerDocumentIdentificatie,
     GenereerZaakIdentificatie,
     NoValue,
@@ -29,9 +32,17 @@ from stuf import (
 from stuf.model import Document
 
 __all__ = ["SYSTEM", "DecodedMessage", "decode", "document_fields", "document_record"]
-__all__ += ["zaak_fields"]
+__all__ += ["QUESTION_FUNCTIONS", "Question", "zaak_fields"]
 
 SYSTEM = "gws4all"
+
+#: The ZDS 1.1 questions GWS4all asks its zaaksysteem: answered at once, never stored.
+Question = GeefZaakdetails | GeefLijstZaakdocumenten | GeefZaakdocumentLezen
+QUESTION_FUNCTIONS = {
+    GeefZaakdetails: "geefZaakdetails",
+    GeefLijstZaakdocumenten: "geefLijstZaakdocumenten",
+    GeefZaakdocumentLezen: "geefZaakdocumentLezen",
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,8 @@ class DecodedMessage:
     records: list[SourceRecord]
     warnings: list[str]
     sender: Systeem | None = None
+    #: A question (vraag) to answer synchronously; None for everything that is stored.
+    question: Question | None = None
 
 
 def _plain(value: Any) -> Any:
@@ -149,6 +162,10 @@ def decode(body: bytes, *, soap_action: str | None, payload_ref: str) -> Decoded
             else "genereerDocumentIdentificatie"
         )
         return DecodedMessage(function, referentie, None, [], warnings, sender)
+    if isinstance(message, GeefZaakdetails | GeefLijstZaakdocumenten | GeefZaakdocumentLezen):
+        about = getattr(message, "zaak_identificatie", None)
+        function = QUESTION_FUNCTIONS[type(message)]
+        return DecodedMessage(function, referentie, about, [], warnings, sender, message)
     if isinstance(message, CreeerZaak):
         zaak = message.zaak
         data = zaak_fields(zaak)
