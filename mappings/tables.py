@@ -198,7 +198,13 @@ def _load(folder: Path) -> tuple[MappingTables, list[str]]:
 
 def validate_tables(folder: Path = DEFAULT_DIR) -> list[str]:
     """Every problem in the tables under ``folder``; an empty list means they are sound."""
-    return _load(folder)[1]
+    findings = _load(folder)[1]
+    # The specification routing (mappings/routering.py), checked when the folder holds it.
+    from mappings.routering import ROUTERING, validate_routering
+
+    if (folder / ROUTERING).exists():
+        findings += validate_routering(folder)
+    return findings
 
 
 def load_tables(folder: Path | None = None) -> MappingTables:

@@ -1,0 +1,357 @@
+"""Entry point of the betaalspecificaties DAG: one month's uitkeringsspecificaties from GWS4all's
+SSD service into the clients' zaken in the e-Suite, as readable PDF documents.
+
+The clients of a month are the initiators of the e-Suite zaken the identity map knows whose
+zaaktype the routing table sends to the e-Suite (``mappings/specificatie_routering.csv``); a
+client with several such zaken gets the document on the newest (highest identificatie). For
+each client the SSD service is asked once per run: ``NietsGevonden`` (no payment that month)
+is counted and skipped, an FWI fault becomes a dead letter with GWS4all's code and text, a
+specification becomes a PDF (``sync.pdf``) in the blob store and a record for the flow.
+
+The BSN lives in memory for one task only: records, ledger keys, dead letters and log lines
+carry a keyed hash of it (``sync.pseudonym``), never the number.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from sqlalchemy import select
+
+from adapters.base import Operation, RecordError, SourceBatch, SourceRecord
+from adapters.errors import AlreadyExistsError, PermanentError
+from adapters.esuite.documents import (
+    UPDATE_ZAAKDOCUMENT,
+    EsuiteDocumentTarget,
+    upload_from_data,
+)
+from adapters.ssd.client import Uitkeringsspecificatie
+from mappings import load_tables
+from mappings.routering import load_routering
+from sync.blobs import BlobStore
+from sync.config import Settings, load_settings
+from sync.engine import BatchOutcome, Engine, RetryPolicy
+from sync.flows.betaalspecificaties import DOCUMENT_VERSIE, FLOW_NAME, BetaalspecificatiesFlow
+from sync.pdf import PdfSpecificatie, render_specificatie
+from sync.pseudonym import bsn_ref
+from sync.runner import finish_run, start_run
+from sync.store.db import Store, open_store
+from sync.store.models import IdentityLink
+
+__all__ = [
+    "BetaalspecificatieSource",
+    "ClientZaak",
+    "ZaakdocumentVersies",
+    "esuite_clients",
+    "run_betaalspecificaties",
+    "specificatie_pdf",
+]
+
+log = logging.getLogger(__name__)
+
+GWS4ALL = "gws4all"
+_MAANDEN = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
+
+
+@dataclass(frozen=True)
+class ClientZaak:
+    """A client of the month and the zaak their documents go to (the BSN kept out of repr)."""
+
+    bsn: str = field(repr=False)
+    zaak: str
+
+
+class SpecificatieBron(Protocol):
+    """What the source needs of GWS4all (``adapters.ssd.client.SsdClient``)."""
+
+    def uitkeringsspecificatie(self, bsn: str, periode: str) -> Uitkeringsspecificatie | None: ...
+
+
+class ZaakLezer(Protocol):
+    def geef_zaakdetails(self, zaak_identificatie: str) -> Any: ...
+
+
+# --- the clients of a month ----------------------------------------------------------------
+
+
+def esuite_clients(
+    store: Store, esuite: ZaakLezer, zaaktypen: set[str], retry: RetryPolicy | None = None
+) -> list[ClientZaak]:
+    """The initiators of the e-Suite zaken of ``zaaktypen``, one zaak each (the newest)."""
+    with store.session() as session:
+        zaken = list(
+            session.scalars(
+                select(IdentityLink.key)
+                .where(IdentityLink.entity_type == "zaak", IdentityLink.system == "esuite")
+                .order_by(IdentityLink.key)
+            )
+        )
+    retrying = (retry or RetryPolicy()).retrying()
+    per_bsn: dict[str, str] = {}
+    for zaak in zaken:
+        answer = retrying(esuite.geef_zaakdetails, zaak)
+        found = answer.zaak if answer is not None else None
+        if found is None or not found.initiator_bsn:
+            continue
+        if str(found.zaaktype_code or "") not in zaaktypen:
+            continue
+        if zaak > per_bsn.get(found.initiator_bsn, ""):
+            per_bsn[found.initiator_bsn] = zaak
+    return sorted((ClientZaak(bsn, zaak) for bsn, zaak in per_bsn.items()), key=lambda c: c.zaak)
+
+
+# --- the document ---------------------------------------------------------------------------
+
+
+def _maand(periode: str) -> str:
+    year, month = periode.split("-")
+    return f"{_MAANDEN[int(month) - 1]} {year}"
+
+
+def specificatie_pdf(spec: Uitkeringsspecificatie) -> bytes:
+    """The specification as the resident reads it (no BSN on it: name and clientnummer)."""
+    kop = [
+        ("Aan", spec.naam),
+        ("Clientnummer", spec.clientnummer),
+        ("Regeling", spec.regeling),
+        ("Dossiernummer", spec.dossiernummer),
+        ("Periode", _maand(spec.periode)),
+    ]
+    if spec.datum_betaald is not None:
+        kop.append(("Betaald op", spec.datum_betaald.strftime("%d-%m-%Y")))
+    if spec.iban_eind:
+        kop.append(("Op rekening", f"eindigend op {spec.iban_eind}"))
+    return render_specificatie(
+        PdfSpecificatie(
+            titel=f"Uitkeringsspecificatie {_maand(spec.periode)}",
+            kop=kop,
+            regels=[(c.omschrijving, c.bedrag_cent) for c in spec.componenten],
+            totaal_label="Uit te betalen bedrag",
+            totaal_cent=spec.totaal_cent,
+            afzender=f"Gemeente {spec.instantie}".strip(),
+            voetnoot="Heeft u vragen over deze specificatie? Neem contact op met uw consulent.",
+        )
+    )
+
+
+def document_identificatie(bron: str, periode: str, ref: str) -> str:
+    """One document per client, period and source (max 40 characters, no BSN)."""
+    prefix = {"gws4all": "BSP", "allegro": "BBR"}[bron]
+    return f"{prefix}{periode.replace('-', '')}{ref[:20]}"
+
+
+# --- the source -----------------------------------------------------------------------------
+
+
+class BetaalspecificatieSource:
+    """One month's specifications for a list of clients; the cursor is the position in it."""
+
+    system = GWS4ALL
+
+    def __init__(
+        self,
+        clients: Sequence[ClientZaak],
+        ssd: SpecificatieBron,
+        blobs: BlobStore,
+        *,
+        periode: str,
+        secret: str,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.clients = clients
+        self.ssd = ssd
+        self.blobs = blobs
+        self.periode = periode
+        self.secret = secret
+        self.retry = retry or RetryPolicy()
+        self.niets_gevonden = 0
+
+    def read_batch(self, cursor: str | None, limit: int) -> SourceBatch | None:
+        start = int(cursor or 0)
+        chosen = self.clients[start : start + limit]
+        if not chosen:
+            return None
+        records = [self._record(client) for client in chosen]
+        found = [r for r in records if r is not None]
+        end = start + len(chosen)
+        return SourceBatch(found, cursor_after=str(end), ref=f"ssd:{self.periode}:{start}-{end}")
+
+    def after_commit(self, batch: SourceBatch) -> None:
+        """Nothing to acknowledge: SSD is asked, not drained."""
+
+    def _record(self, client: ClientZaak) -> SourceRecord | RecordError | None:
+        ref = bsn_ref(self.secret, client.bsn)
+        key = f"betaalspec:{GWS4ALL}:{self.periode}:{ref}"
+        payload_ref = f"ssd:{self.periode}:{ref}"
+        try:
+            spec = self.retry.retrying()(self.ssd.uitkeringsspecificatie, client.bsn, self.periode)
+        except PermanentError as error:
+            return RecordError(GWS4ALL, key, payload_ref, error)
+        if spec is None:
+            self.niets_gevonden += 1
+            log.info("GWS4all: geen betaling in %s voor client %s", self.periode, ref[:12])
+            return None
+        blob = self.blobs.put_bytes(specificatie_pdf(spec))
+        identificatie = document_identificatie(GWS4ALL, self.periode, ref)
+        creatie = spec.datum_betaald or date.fromisoformat(f"{self.periode}-01")
+        document = {
+            "identificatie": identificatie,
+            "titel": f"Uitkeringsspecificatie {_maand(self.periode)}",
+            "zaak_identificatie": client.zaak,
+            "documenttype": "Betaalspecificatie",
+            "bestandsnaam": f"uitkeringsspecificatie-{self.periode}.pdf",
+            "formaat": "application/pdf",
+            "creatiedatum": creatie.isoformat(),
+            "vertrouwelijkheid": "VERTROUWELIJK",
+            "auteur": "GWS4all",
+            "taal": "nld",
+        }
+        return SourceRecord(
+            source_system=GWS4ALL,
+            key=key,
+            kind="specificatie",
+            data={"doel": "esuite", "document": document, "content": blob.as_content()},
+            payload_ref=payload_ref,
+        )
+
+
+# --- the target: a document per client and period, a correction a new version -------------
+
+
+class ZaakdocumentVersies:
+    """The e-Suite document target, plus :data:`DOCUMENT_VERSIE`: add the document to its zaak,
+    or, when the e-Suite holds it with other content, make the new content its next version."""
+
+    system = "esuite"
+
+    def __init__(self, inner: EsuiteDocumentTarget) -> None:
+        self.inner = inner
+
+    def apply(self, operation: Operation) -> None:
+        if operation.name != DOCUMENT_VERSIE:
+            self.inner.apply(operation)
+            return
+        upload = upload_from_data(operation.data)
+        documents = self.inner.documents
+        try:
+            documents.voeg_toe(upload)
+            return
+        except AlreadyExistsError:
+            stored = documents.stored_sha256(upload.document.identificatie, self.inner.archive)
+        if stored == upload.sha256:
+            return  # a write whose answer was lost had landed
+        documents.update(upload_from_data(operation.data, operation=UPDATE_ZAAKDOCUMENT))
+        log.info("e-Suite: nieuwe versie van document %s", upload.document.identificatie)
+
+    def is_applied(self, operation: Operation) -> bool:
+        if operation.name != DOCUMENT_VERSIE:
+            return self.inner.is_applied(operation)
+        upload = upload_from_data(operation.data)
+        stored = self.inner.documents.stored_sha256(
+            upload.document.identificatie, self.inner.archive
+        )
+        return stored == upload.sha256
+
+
+# --- the task -------------------------------------------------------------------------------
+
+
+def run_betaalspecificaties(
+    periode: str,
+    *,
+    ssd: SpecificatieBron,
+    esuite: EsuiteDocumentTarget,
+    secret: str,
+    settings: Settings | None = None,
+    store: Store | None = None,
+    clients: Callable[[Store], Sequence[ClientZaak]] | None = None,
+    retry: RetryPolicy | None = None,
+    budget_s: float = 3_000.0,
+    run_ref: str | None = None,
+) -> dict[str, object]:
+    """One month's specifications into the e-Suite; returns counts only (no keys, no BSNs).
+
+    ``clients`` gives the month's clients; by default the e-Suite zaken of the zaaktypen the
+    routing table sends to the e-Suite (:func:`esuite_clients`).
+    """
+    if len(periode) != 7 or periode[4] != "-":
+        raise ValueError(f"periode moet JJJJ-MM zijn, niet {periode!r}")
+    settings = settings or load_settings()
+    own_store = store is None
+    store = store or open_store(settings)
+    try:
+        routering = load_routering(settings.mappings_dir)
+        if clients is None:
+            zaaktypen = routering.zaaktypen(GWS4ALL)
+            month: Sequence[ClientZaak] = esuite_clients(store, esuite.client, zaaktypen, retry)
+        else:
+            month = clients(store)
+        engine = Engine(
+            store,
+            BetaalspecificatiesFlow(),
+            {"esuite": ZaakdocumentVersies(esuite)},
+            load_tables(settings.mappings_dir),
+            retry=retry,
+        )
+        source = BetaalspecificatieSource(
+            month,
+            ssd,
+            BlobStore(settings.home / "blobs"),
+            periode=periode,
+            secret=secret,
+            retry=retry,
+        )
+        total = BatchOutcome()
+        run_id = start_run(store, GWS4ALL, run_ref, flow=FLOW_NAME)
+        error: str | None = None
+        cursor: str | None = None
+        deadline = time.monotonic() + budget_s
+        try:
+            while time.monotonic() < deadline:
+                batch = source.read_batch(cursor, settings.batch_size)
+                if batch is None:
+                    break
+                total.add(engine.run_batch(batch, on_commit=lambda _s, _o: None))
+                cursor = batch.cursor_after
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            finish_run(store, run_id, total, error)
+        log.info(
+            "betaalspecificaties %s: %d clienten, %d afgeleverd, %d al gelijk, %d geen "
+            "betaling, %d dead letters",
+            periode,
+            len(month),
+            total.delivered,
+            total.in_step,
+            source.niets_gevonden,
+            total.dead_lettered,
+        )
+        return {
+            "periode": periode,
+            "clienten": len(month),
+            "niets_gevonden": source.niets_gevonden,
+            **total.as_dict(),
+        }
+    finally:
+        if own_store:
+            store.dispose()
