@@ -265,6 +265,14 @@ MUTATIONS: list[Mutation] = [
         ("tests/sync/test_resend_safety.py",),
     ),
     Mutation(
+        "engine-landed-newer-not-settled", "engine",
+        "a newer change in flight that landed is found before older ones of its object are written",
+        "sync/engine.py",
+        "            decided = self._settle_landed([planned[index] for index in indexes])",
+        "            decided: dict[int, str] = {}",
+        ("tests/sync/test_order_kept.py",),
+    ),
+    Mutation(
         "engine-future-date-accepted", "engine",
         "a change dated implausibly far in the future is a dead letter",
         "sync/engine.py",

@@ -543,14 +543,19 @@ class Engine:
                 assert entry is not None
                 key = item.record.key
                 if state in (_DEFERRED, _BLOCKED):
-                    # Tried and failed: may have landed, check next time. Never tried: pending.
-                    entry.state = (
-                        LedgerState.IN_FLIGHT if state == _DEFERRED else LedgerState.PENDING
-                    )
+                    # Tried and failed, or in flight from before: may have landed, check next
+                    # time. Never tried: pending.
+                    may_have_landed = state == _DEFERRED or item.needs_check
+                    entry.state = LedgerState.IN_FLIGHT if may_have_landed else LedgerState.PENDING
                     if out.record_states.get(key) != "dead":
                         out.record_states[key] = "deferred"
                     continue
                 entry.state = state
+                if state == LedgerState.SUPERSEDED:
+                    if out.record_states.get(key) == "pending":
+                        out.record_states[key] = "superseded"
+                        out.superseded += 1
+                    continue
                 if error is not None:
                     entry.last_error = mask_text(str(error))
                     self._dead(
@@ -603,9 +608,14 @@ class Engine:
         results: list[tuple[_Planned, str, PermanentError | None] | None] = [None] * len(planned)
 
         def run_group(indexes: list[int]) -> None:
+            decided = self._settle_landed([planned[index] for index in indexes])
             deferred = False
-            for index in indexes:
+            for position, index in enumerate(indexes):
                 item = planned[index]
+                if position in decided:
+                    results[index] = (item, decided[position], None)
+                    deferred = deferred or decided[position] == _BLOCKED
+                    continue
                 if deferred:
                     results[index] = (item, _BLOCKED, None)
                     continue
@@ -621,6 +631,44 @@ class Engine:
                 for future in [pool.submit(run_group, ix) for ix in groups.values()]:
                     future.result()  # re-raise the first unexpected error
         return [result for result in results if result is not None]
+
+    def _settle_landed(self, items: Sequence[_Planned]) -> dict[int, str]:
+        """Before one object's changes are written in order: did a newer one already land?
+
+        A change left in flight by a crashed or deferred run may have landed. When the newest
+        such change of the object did, writing the older unwritten ones now would put the
+        object back in time: they are superseded, and it is delivered. Returns the positions
+        decided without writing (empty: write one by one as usual). When the target cannot
+        say now, the whole object waits (blocked) rather than risk the order.
+        """
+        for position in range(len(items) - 1, -1, -1):
+            item = items[position]
+            value = item.operation.ordering_value
+            if not (item.needs_check and value):
+                continue
+            target = self.targets[item.operation.target_system]
+            try:
+                if not self.retry.retrying()(target.is_applied, item.operation):
+                    continue
+                decided = {position: str(LedgerState.DELIVERED)}
+                for earlier in range(position):
+                    older = items[earlier]
+                    if not (
+                        older.operation.ordering_value and older.operation.ordering_value < value
+                    ):
+                        continue
+                    landed = older.needs_check and self.retry.retrying()(
+                        target.is_applied, older.operation
+                    )
+                    decided[earlier] = str(
+                        LedgerState.DELIVERED if landed else LedgerState.SUPERSEDED
+                    )
+            except TransientError:
+                return dict.fromkeys(range(len(items)), _BLOCKED)
+            except PermanentError:
+                return {}  # the writes meet it again, one by one, and dead-letter it
+            return decided
+        return {}
 
     def _advance_cursor(self, session: Session, source_system: str, value: str) -> None:
         cursor = session.get(Cursor, (self.flow.name, source_system))

@@ -88,3 +88,19 @@ def test_an_older_change_in_the_same_batch_as_the_in_flight_newer_goes_first(sto
     both = engine.run_batch(SourceBatch([new, old]), on_commit=_nothing)
     assert both.delivered == 2
     assert list(target.writes) == ["old", "new"], "in order of their dates"
+
+
+def test_an_in_flight_change_that_landed_is_found_before_older_ones_are_written(
+    store: Store,
+) -> None:
+    """Found by the chaos run (seed 66618230): a newer status in flight from a killed run had
+    landed; retried in one batch with an older one, the older was written after it."""
+    target = FakeTarget(ambiguous_left={"new": 1})  # lands, but the answer is lost
+    engine = Engine(store, EchoFlow(), {"fake": target}, load_tables(), retry=RetryPolicy(1, 0, 0))
+    new = record("new", order="2026-03-02T00:00:00Z")
+    old = record("old", order="2026-03-01T00:00:00Z")
+    first = engine.run_batch(SourceBatch([new]), on_commit=_nothing, raise_when_stuck=False)
+    assert first.deferred == 1 and target.writes == {"new": 1}
+    both = engine.run_batch(SourceBatch([new, old]), on_commit=_nothing)
+    assert both.superseded == 1 and both.delivered == 1
+    assert target.writes == {"new": 1}, "the older one was not written after the newer"
