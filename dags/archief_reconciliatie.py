@@ -7,6 +7,8 @@ from the new archive at once. Publishes ``ketenbrug://archief`` with the report 
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import timedelta
 
 import pendulum
@@ -14,9 +16,20 @@ from airflow.sdk import Asset, dag, get_current_context, task
 
 from stuf.privacy import install_log_masking
 
+sys.path.append(os.path.dirname(__file__))  # _beheer.py beside it, for any DagBag
+from _beheer import melding
+
 install_log_masking()  # every record of a task process is masked (no BSN in a task log)
 
 ARCHIEF_ASSET = Asset("ketenbrug://archief")
+DOC_MD = """\
+### Archiefreconciliatie: elke nacht MyLex naast het nieuwe archief (e-Suite)
+
+Vergelijkt alle documenten in MyLex (oud archief) met het nieuwe archief op identificatie en
+controlegetal. Ontbreekt een document in MyLex, dan zet Ketenbrug het er meteen opnieuw in.
+Elk ander verschil is een *drift-item* voor beheer: *Ketenbrug beheer* → Archief. Nieuwe
+drift-items staan in de notitie bij de run (en beheer krijgt een melding als die is ingesteld).
+"""
 
 
 @dag(
@@ -27,10 +40,14 @@ ARCHIEF_ASSET = Asset("ketenbrug://archief")
     max_active_runs=1,
     tags=["ketenbrug", "documenten", "archief"],
     default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
-    doc_md=__doc__,
+    doc_md=DOC_MD,
 )
 def ketenbrug_archief_reconciliatie() -> None:
-    @task(pool="documenten", outlets=[ARCHIEF_ASSET])
+    @task(
+        pool="documenten",
+        outlets=[ARCHIEF_ASSET],
+        on_success_callback=melding("archief_reconciliatie"),
+    )
     def reconcile() -> dict[str, object]:
         """Compare, record drift, repair missing MyLex documents; returns the report."""
         from adapters.esuite.hook import EsuiteHook

@@ -7,6 +7,7 @@ still needs are removed after
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import timedelta
 
@@ -17,6 +18,16 @@ from stuf.privacy import install_log_masking
 
 install_log_masking()  # every record of a task process is masked (no BSN in a task log)
 
+DOC_MD = """\
+### Onderhoud: elke nacht persoonsgegevens opruimen (AVG)
+
+Verwijdert berichtinhouden die al zijn afgeleverd, de inhoud van afgehandelde dead letters en
+documentinhouden die niets meer nodig heeft, na `KETENBRUG_RETENTION_DAYS` dagen (standaard 30).
+Sleutels en controlegetallen blijven bewaard.
+
+Elke run van de andere Ketenbrug-flows noemt in zijn notitie wanneer deze opschoning het laatst
+lukte; staat daar *nog nooit*, dan draait deze DAG niet (gepauzeerd?): zet hem aan.
+"""
 RETENTION_DAYS = int(os.environ.get("KETENBRUG_RETENTION_DAYS", "30"))
 
 
@@ -28,17 +39,26 @@ RETENTION_DAYS = int(os.environ.get("KETENBRUG_RETENTION_DAYS", "30"))
     max_active_runs=1,
     tags=["ketenbrug", "onderhoud"],
     default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
-    doc_md=__doc__,
+    doc_md=DOC_MD,
 )
 def ketenbrug_onderhoud() -> None:
     @task
     def purge_payloads() -> dict[str, int]:
+        """Ruimt persoonsgegevens op die niet meer nodig zijn; het log noemt de aantallen."""
         from sync.config import load_settings
         from sync.purge import purge_payloads as purge
         from sync.store.db import open_store
 
         settings = load_settings()
         result = purge(open_store(settings), days=RETENTION_DAYS, blob_root=settings.home / "blobs")
+        logging.getLogger("ketenbrug.onderhoud").info(
+            "opgeschoond (ouder dan %s dagen): %s berichtinhouden, %s bewaarde records, "
+            "%s documentinhouden",
+            RETENTION_DAYS,
+            result.inbox_bodies,
+            result.dead_letter_records,
+            result.blobs,
+        )
         return {
             "inbox_bodies": result.inbox_bodies,
             "records": result.dead_letter_records,

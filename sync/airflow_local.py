@@ -35,16 +35,23 @@ __all__ = [
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 PLUGINS_FOLDER = Path(__file__).resolve().parent.parent / "plugins"
 
-#: One pool per legacy system: caps parallel calls to it across all DAGs.
-POOLS: dict[str, tuple[int, str]] = {
-    "esuite": (4, "e-Suite ZDS 1.2: parallelle aanroepen"),
-    "gws4all": (2, "GWS4all SSD-services: parallelle aanroepen"),
-    "allegro": (1, "Allegro SFTP: één sessie tegelijk"),
-    "xtendis": (2, "Xtendis hot folder"),
+#: Pools of systems that have no adapter package yet, and of cross-system housekeeping.
+_OTHER_POOLS: dict[str, tuple[int, str]] = {
     "suwinet": (2, "Suwinet-Inkijk: parallelle bevragingen"),
-    "mylex": (2, "MyLex oud archief"),
+    # ketenbrug_archief_reconciliatie lists MyLex and the e-Suite in one task.
     "documenten": (2, "Documenten: taken die e-Suite, Xtendis en MyLex tegelijk beschrijven"),
 }
+
+
+def _pools() -> dict[str, tuple[int, str]]:
+    from adapters import registry
+
+    pools = {p.name: (p.slots, p.description) for p in registry.pools().values()}
+    return {**pools, **{k: v for k, v in _OTHER_POOLS.items() if k not in pools}}
+
+
+#: One pool per system (from the adapter registry): caps parallel calls to it across all DAGs.
+POOLS: dict[str, tuple[int, str]] = _pools()
 
 _STATE = re.compile(r"DagRun Finished: dag_id=(\S+),.*?state=(\w+)")
 

@@ -44,13 +44,66 @@ def _cmd_stuf_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_inbox_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    """Serve the inbox over TLS (mTLS and/or basic auth per sender), or refuse to start."""
+    import dataclasses
+    import os
 
+    from stuf.privacy import install_log_masking
     from sync.inbox import Inbox
-    from sync.inbox_app import create_app
+    from sync.inbox_app import Door, create_app
+    from sync.inbox_door import load_senders
+    from sync.inbox_guard import DoorLimits, GuardedServer, guarded_config, server_tls_context
 
+    env = os.environ
+    cert = args.tls_cert or env.get("KETENBRUG_INBOX_TLS_CERT")
+    key = args.tls_key or env.get("KETENBRUG_INBOX_TLS_KEY")
+    client_ca = args.client_ca or env.get("KETENBRUG_INBOX_CLIENT_CA")
+    senders_file = args.senders or env.get("KETENBRUG_INBOX_SENDERS")
+    limits = DoorLimits.from_env()
+    overrides = {
+        "max_body_bytes": args.max_body_mb and args.max_body_mb * 1024 * 1024,
+        "max_connections": args.max_connections,
+        "header_timeout_s": args.header_timeout,
+        "body_timeout_s": args.body_timeout,
+    }
+    limits = dataclasses.replace(limits, **{k: v for k, v in overrides.items() if v})
+    senders = load_senders(senders_file) if senders_file else None
+    if args.insecure_http:
+        print(
+            "WAARSCHUWING: inbox zonder TLS (--insecure-http): alleen voor ontwikkeling. "
+            + ("Iedereen die de poort bereikt kan berichten sturen." if senders is None else ""),
+            file=sys.stderr,
+        )
+        tls = None
+    else:
+        if not (cert and key):
+            print(
+                "inbox serve: TLS is verplicht: --tls-cert en --tls-key "
+                "(of KETENBRUG_INBOX_TLS_CERT/_KEY); --insecure-http alleen voor ontwikkeling",
+                file=sys.stderr,
+            )
+            return 2
+        if senders is None:
+            print(
+                "inbox serve: geen zenders geconfigureerd: --senders of KETENBRUG_INBOX_SENDERS",
+                file=sys.stderr,
+            )
+            return 2
+        if senders.uses_certificates and not client_ca:
+            print(
+                "inbox serve: zenders met een certificaat vragen --client-ca "
+                "(of KETENBRUG_INBOX_CLIENT_CA)",
+                file=sys.stderr,
+            )
+            return 2
+        tls = server_tls_context(cert, key, client_ca)
     store = open_store(load_settings())
-    uvicorn.run(create_app(Inbox(store)), host=args.host, port=args.port, log_level="info")
+    app = create_app(Inbox(store), Door(senders=senders, limits=limits))
+    config = guarded_config(
+        app, host=args.host, port=args.port, limits=limits, tls=tls, log_level="info"
+    )
+    install_log_masking()
+    GuardedServer(config).run()
     return 0
 
 
@@ -69,6 +122,8 @@ def _cmd_deadletters_list(args: argparse.Namespace) -> int:
             f"{letter.id:>6}  {letter.flow:<10} {letter.state:<17} {letter.reason:<16} "
             f"{letter.attempts:>8}  {mask_text(letter.message)[:120]}"
         )
+        if letter.resend_note:
+            print(f"{'':>6}  laatste keer opnieuw aanbieden: {mask_text(letter.resend_note)}")
     print(f"{len(letters)} dead letter(s)")
     return 0
 
@@ -163,6 +218,26 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(zaken=args.zaken, seed=args.seed)
 
 
+def _cmd_ui(args: argparse.Namespace) -> int:
+    from sync.airflow_ui import demo_home, run_ui
+
+    return run_ui(Path(args.home) if args.home else demo_home(), host=args.host, port=args.port)
+
+
+def _cmd_new_adapter(args: argparse.Namespace) -> int:
+    from sync.scaffold import ScaffoldError, new_adapter
+
+    try:
+        written = new_adapter(args.name, Path(args.root))
+    except ScaffoldError as exc:
+        print(f"new-adapter: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    print(f"next: .venv/bin/python -m pytest tests/adapters_{args.name} -q  (red until written)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ketenbrug", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -171,6 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--zaken", type=int, default=40, help="number of synthetic zaken")
     demo.add_argument("--seed", type=int, default=2026)
     demo.set_defaults(handler=_cmd_demo)
+
+    ui = commands.add_parser("ui", help="Airflow's UI (and beheer) on the demo's state")
+    ui.add_argument("--home", help="demo folder (default KETENBRUG_DEMO_HOME or .ketenbrug/demo)")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=8080)
+    ui.set_defaults(handler=_cmd_ui)
 
     db = commands.add_parser("db", help="state store").add_subparsers(dest="sub", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=_cmd_db_upgrade)
@@ -193,6 +274,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve = inbox.add_parser("serve", help="run the inbox (its own process in production)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=18400)
+    serve.add_argument("--tls-cert", help="server certificate (PEM); or KETENBRUG_INBOX_TLS_CERT")
+    serve.add_argument("--tls-key", help="its private key, by path; or KETENBRUG_INBOX_TLS_KEY")
+    serve.add_argument("--client-ca", help="CA of the senders' client certificates (PEM)")
+    serve.add_argument("--senders", help="senders file (JSON/TOML); or KETENBRUG_INBOX_SENDERS")
+    serve.add_argument("--max-body-mb", type=int, help="largest request body (default 768)")
+    serve.add_argument("--max-connections", type=int, help="open connections (default 1000)")
+    serve.add_argument("--header-timeout", type=float, help="seconds for TLS + headers (10)")
+    serve.add_argument("--body-timeout", type=float, help="longest pause in a body, s (30)")
+    serve.add_argument(
+        "--insecure-http", action="store_true", help="plain HTTP, for development only"
+    )
     serve.set_defaults(handler=_cmd_inbox_serve)
 
     letters = commands.add_parser("deadletters", help="dead letters").add_subparsers(
@@ -231,6 +323,13 @@ def build_parser() -> argparse.ArgumentParser:
     up = sims.add_parser("up", help="start the simulators and print their addresses")
     up.add_argument("rest", nargs=argparse.REMAINDER)
     up.set_defaults(handler=_cmd_simulators_up)
+
+    adapter = commands.add_parser(
+        "new-adapter", help="scaffold an adapter: package, hook, simulator stub, contract test"
+    )
+    adapter.add_argument("name", help="system name, lower case (e.g. zgw)")
+    adapter.add_argument("--root", default=".", help="the repository (default: here)")
+    adapter.set_defaults(handler=_cmd_new_adapter)
     return parser
 
 

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stuf.privacy import install_log_masking
-from sync.airflow_local import LocalAirflow, connection_env
+from sync.airflow_local import LocalAirflow
 from sync.blobs import BlobStore
 from sync.config import Settings, load_settings
 from sync.inbox import Inbox
-from sync.inbox_app import InboxServer
+from sync.inbox_app import Door, InboxServer
+from sync.inbox_door import load_senders
+from sync.inbox_guard import server_tls_context
 from sync.store.db import Store, open_store
 from sync.store.models import utcnow
 from sync.summary import flow_report, format_report
@@ -31,6 +33,7 @@ from sync.summary import flow_report, format_report
 if TYPE_CHECKING:
     from simulators.esuite_store import EsuiteStore
     from simulators.mylex import MyLexArchive
+    from simulators.tls import CertPair, SimulatorPki
 
 __all__ = ["esuite_connection", "run_demo", "sftp_connection"]
 
@@ -112,9 +115,14 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
         transient_rate=0.15, permanent_rate=0.1, duplicate_rate=0.15, seed=seed
     )
     print(f"Ketenbrug demo in {home}")
+    pki, gws4all_cert = _inbox_pki(home)
+    door = Door(senders=load_senders(home / "inbox-senders.json"))
+    inbox_tls = server_tls_context(pki.server.cert, pki.server.key, pki.ca_file)
     with (
         make_esuite_server(faults=faults) as esuite,
-        InboxServer(Inbox(store, blobs=BlobStore(settings.home / "blobs"))) as inbox,
+        InboxServer(
+            Inbox(store, blobs=BlobStore(settings.home / "blobs")), door=door, tls=inbox_tls
+        ) as inbox,
         SshdServer(state_dir=home / "sftp") as sshd,
     ):
         exporter = AllegroExporter(
@@ -124,30 +132,30 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
         mylex = MyLexArchive(sshd.root / "mylex", seed=seed)
         xtendis = XtendisHotFolder(sshd.root / "xtendis", poll_interval=0.05).start()
         print(f"  e-Suite simulator (ZDS 1.2)  {esuite.url}")
-        print(f"  Ketenbrug inbox (ZDS 1.1)    {inbox.url}")
+        print(f"  Ketenbrug inbox (ZDS 1.1)    {inbox.url} (mTLS: GWS4all-certificaat)")
         print(f"  Allegro (SFTP, echte sshd)   sftp://{sshd.host}:{sshd.port}/allegro")
         print(f"  Xtendis hot folder (SFTP)    sftp://{sshd.host}:{sshd.port}/xtendis")
         print(f"  MyLex oud archief (SFTP)     sftp://{sshd.host}:{sshd.port}/mylex")
         host_key = pinned_line(sshd)
         ssh = (sshd.host, sshd.port, sshd.username, str(sshd.client_key_path), host_key)
+        connections = {
+            "ketenbrug_esuite": esuite_connection(esuite.url),
+            "ketenbrug_allegro": allegro_connection(*ssh),
+            "ketenbrug_xtendis": sftp_connection(
+                *ssh, hotfolder_dir="xtendis/hotfolder", receipts_dir="xtendis/receipts"
+            ),
+            "ketenbrug_mylex": sftp_connection(*ssh, root_dir="mylex"),
+        }
         airflow = LocalAirflow(
             home / "airflow",
             extra_env={
                 "KETENBRUG_HOME": str(home),
                 "KETENBRUG_DATABASE_URL": settings.database_url,
-                **connection_env("ketenbrug_esuite", esuite_connection(esuite.url)),
-                **connection_env("ketenbrug_allegro", allegro_connection(*ssh)),
-                **connection_env(
-                    "ketenbrug_xtendis",
-                    sftp_connection(
-                        *ssh, hotfolder_dir="xtendis/hotfolder", receipts_dir="xtendis/receipts"
-                    ),
-                ),
-                **connection_env("ketenbrug_mylex", sftp_connection(*ssh, root_dir="mylex")),
             },
         )
-        print("  Airflow: metadata database en pools klaarzetten ...")
+        print("  Airflow: metadata database, pools en Connections klaarzetten ...")
         airflow.prepare()
+        _connections_in_airflow(airflow, connections)
 
         for round_nr in (1, 2):
             pushed = push_scenario(
@@ -159,6 +167,8 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
                 include_documents=True,
                 seed=seed,
                 concurrency=4,
+                cert=gws4all_cert.as_requests_cert,
+                verify=str(pki.ca_file),
             )
             files = [f for _ in range(3) for f in exporter.write_batch(max(zaken // 2, 5))]
             files += exporter.flush_late()
@@ -217,6 +227,41 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
     store.dispose()
     print(f"\nDemo-map (state store, Airflow-logs): {home}; een nieuwe demo begint leeg.")
     return 0
+
+
+def _connections_in_airflow(airflow: LocalAirflow, connections: dict[str, dict]) -> None:
+    """The Connections in Airflow's metadata database (``airflow connections import``), so
+    beheer sees them on the Connections page and can test them there; replaced on every demo."""
+    import json
+
+    path = airflow.home / "connections.json"
+    path.write_text(json.dumps(connections, indent=2))
+    path.chmod(0o600)
+    if airflow.airflow("connections", "import", "--overwrite", str(path)) != 0:
+        raise RuntimeError(f"airflow connections import failed, see {airflow.home}")
+
+
+def _inbox_pki(home: Path) -> tuple[SimulatorPki, CertPair]:
+    """The simulators' test CA, a client certificate for GWS4all and the inbox's senders file
+    naming that certificate (by SHA-256) as the only sender, with zender 1900/GWS4all."""
+    import hashlib
+    import json
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from simulators.tls import SimulatorPki
+
+    pki = SimulatorPki.create(home / "pki")
+    pair = pki.issue("gws4all")
+    der = x509.load_pem_x509_certificate(pair.cert.read_bytes()).public_bytes(Encoding.DER)
+    sender = {
+        "name": "gws4all",
+        "zender": [{"organisatie": "1900", "applicatie": "GWS4all"}],
+        "certificate_sha256": hashlib.sha256(der).hexdigest(),
+    }
+    (home / "inbox-senders.json").write_text(json.dumps({"senders": [sender]}, indent=2))
+    return pki, pair
 
 
 def _reconcile(airflow: LocalAirflow, store: Store, mylex: MyLexArchive) -> int:

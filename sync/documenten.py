@@ -10,24 +10,14 @@ the e-Suite when the drop is made, and never stored in Ketenbrug).
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from typing import cast
 
-from adapters.allegro.client import AllegroClient
-from adapters.allegro.config import AllegroConfig
-from adapters.allegro.documents import AllegroDocumentSource
-from adapters.base import Source, Target
-from adapters.errors import PermanentError
-from adapters.esuite.client import EsuiteClient
-from adapters.esuite.config import EsuiteConfig
-from adapters.esuite.documents import EsuiteDocumentTarget
-from adapters.mylex.config import MyLexConfig
-from adapters.mylex.target import MyLexTarget
-from adapters.xtendis.config import XtendisConfig
-from adapters.xtendis.target import XtendisTarget
+from adapters import registry
+from adapters.base import Source
+from adapters.registry import SourceContext
 from mappings import load_tables
 from sync.blobs import BlobStore
 from sync.config import Settings, load_settings
@@ -37,19 +27,24 @@ from sync.flows.documenten import FLOW_NAME, DocumentenFlow
 from sync.inbox import DOCUMENT_FUNCTIONS, InboxSource
 from sync.runner import (
     DEFAULT_BUDGET_S,
+    FlowTargets,
     PartitionResult,
+    close_source,
     drain_inbox,
     finish_run,
+    flow_targets,
     no_ack,
     resend_requested,
     start_run,
 )
-from sync.sources.esuite_documents import EsuiteDocumentSource
+from sync.sources.esuite_documents import DocumentReader, EsuiteDocumentSource
 from sync.store.db import Store, open_store
 
 __all__ = [
     "DocumentTargets",
     "blob_store",
+    "document_targets",
+    "esuite_document_source",
     "run_allegro_documenten",
     "run_documenten_resends",
     "run_esuite_documenten",
@@ -64,82 +59,40 @@ def blob_store(settings: Settings) -> BlobStore:
     return BlobStore(settings.home / "blobs")
 
 
-class DossierBsn:
-    """The BSN of a zaak's client, read from the e-Suite once per zaak and kept in memory only."""
-
-    def __init__(self, client: EsuiteClient) -> None:
-        self.client = client
-        self._known: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, zaak_identificatie: str | None) -> str:
-        if not zaak_identificatie:
-            raise PermanentError("document zonder zaak: geen dossier in Xtendis te bepalen")
-        with self._lock:
-            if zaak_identificatie in self._known:
-                return self._known[zaak_identificatie]
-        answer = self.client.geef_zaakdetails(zaak_identificatie)
-        bsn = answer.zaak.initiator_bsn if answer is not None and answer.zaak else None
-        if not bsn:
-            raise PermanentError(
-                f"zaak {zaak_identificatie} heeft in de e-Suite geen initiator (BSN): "
-                "geen dossier in Xtendis te bepalen"
-            )
-        with self._lock:
-            self._known[zaak_identificatie] = bsn
-        return bsn
-
-
-@dataclass
-class DocumentTargets:
-    """The three targets of the flow and what must be closed after the task."""
-
-    targets: dict[str, Target]
-    closers: list[Callable[[], None]] = field(default_factory=list)
-
-    def close(self) -> None:
-        for close in self.closers:
-            try:
-                close()
-            except Exception:  # closing must not hide the task's own outcome
-                log.warning("afsluiten van een verbinding mislukt", exc_info=True)
+DocumentTargets = FlowTargets  # the name the demo and older tests know
 
 
 def document_targets(
-    esuite: EsuiteConfig, xtendis: XtendisConfig, mylex: MyLexConfig
-) -> DocumentTargets:
-    client = EsuiteClient(esuite)
-    xtendis_target = XtendisTarget(
-        xtendis, dossier_bsn=DossierBsn(client), poll_s=0.2, default_documenttype="Overig"
-    )
-    mylex_target = MyLexTarget(mylex)
-    targets = DocumentTargets(
-        {
-            "esuite": EsuiteDocumentTarget(client),
-            "xtendis": xtendis_target,
-            "mylex": mylex_target,
-        },
-        [xtendis_target.close, mylex_target.close, client.close],
-    )
-    return targets
+    configs: Mapping[str, object], settings: Settings | None = None
+) -> FlowTargets:
+    """The documenten flow's registered targets (e-Suite, Xtendis, MyLex, ...)."""
+    return flow_targets(FLOW_NAME, configs, settings)
+
+
+def esuite_document_source(_config: object, context: SourceContext) -> Source:
+    """The e-Suite's documenten source (registry factory): Ketenbrug's walk over its zaken."""
+    reader = cast(DocumentReader, context.targets["esuite"])  # EsuiteDocumentTarget reads too
+    return EsuiteDocumentSource(context.store, reader, BlobStore(context.blob_root))
 
 
 @contextmanager
 def _engine(
     settings: Settings,
     store: Store | None,
-    esuite: EsuiteConfig,
-    xtendis: XtendisConfig,
-    mylex: MyLexConfig,
+    configs: Mapping[str, object],
     retry: RetryPolicy | None,
 ) -> Iterator[tuple[Engine, Store]]:
     own_store = store is None
     store = store or open_store(settings, migrate=False)  # the DAG's first task migrated
-    targets = document_targets(esuite, xtendis, mylex)
-    engine = Engine(
-        store, DocumentenFlow(), targets.targets, load_tables(settings.mappings_dir), retry=retry
-    )
+    targets = document_targets(configs, settings)
     try:
+        engine = Engine(
+            store,
+            DocumentenFlow(),
+            targets.targets,
+            load_tables(settings.mappings_dir),
+            retry=retry,
+        )
         yield engine, store
     finally:
         targets.close()
@@ -190,18 +143,19 @@ def _drain_cursor_source(
 def run_gws4all_documenten(
     partition: int,
     *,
-    esuite: EsuiteConfig,
-    xtendis: XtendisConfig,
-    mylex: MyLexConfig,
     settings: Settings | None = None,
     store: Store | None = None,
     budget_s: float = DEFAULT_BUDGET_S,
     retry: RetryPolicy | None = None,
     run_ref: str | None = None,
+    **configs: object,
 ) -> PartitionResult:
-    """Drain the documents GWS4all pushed (one inbox partition) into the three targets."""
+    """Drain the documents GWS4all pushed (one inbox partition) into the flow's targets.
+
+    ``configs``: each registered target's config by system name (``esuite=…, xtendis=…``).
+    """
     settings = settings or load_settings()
-    with _engine(settings, store, esuite, xtendis, mylex, retry) as (engine, store):
+    with _engine(settings, store, configs, retry) as (engine, store):
         source = InboxSource(
             store,
             flow=FLOW_NAME,
@@ -220,78 +174,72 @@ def run_gws4all_documenten(
     return PartitionResult(FLOW_NAME, partition, batches, total)
 
 
-def run_allegro_documenten(
+def run_source_documenten(
+    system: str,
     *,
-    esuite: EsuiteConfig,
-    xtendis: XtendisConfig,
-    mylex: MyLexConfig,
-    allegro: AllegroConfig,
     settings: Settings | None = None,
     store: Store | None = None,
     budget_s: float = DEFAULT_BUDGET_S,
     retry: RetryPolicy | None = None,
     run_ref: str | None = None,
+    **configs: object,
 ) -> PartitionResult:
-    """Read Allegro's document exports (one export per batch) into the three targets."""
+    """Read a registered cursor source of the documenten flow into the flow's targets.
+
+    ``configs`` holds the targets' configs and, under ``system``, the source's own (a source
+    that is also a target, the e-Suite, shares it).
+    """
     settings = settings or load_settings()
-    with _engine(settings, store, esuite, xtendis, mylex, retry) as (engine, store):
-        allegro_client = AllegroClient(allegro)
+    spec = registry.get(system).source(FLOW_NAME)
+    if spec is None or spec.factory is None:
+        raise LookupError(f"{system} is geen bron van de documenten-flow")
+    source_config = configs[system]
+    target_names = {r.system for r in registry.targets_for(FLOW_NAME)}
+    target_configs = {name: config for name, config in configs.items() if name in target_names}
+    with _engine(settings, store, target_configs, retry) as (engine, store):
+        context = SourceContext(settings, store, blob_store(settings).root, engine.targets)
+        source = registry.load(spec.factory)(source_config, context)
         try:
-            source = AllegroDocumentSource(allegro_client, blob_store(settings).root)
             return _drain_cursor_source(
-                engine, store, source, settings=settings, budget_s=budget_s, run_ref=run_ref
+                engine,
+                store,
+                source,
+                settings=settings,
+                budget_s=budget_s,
+                run_ref=run_ref,
+                persist_cursor=spec.keeps_cursor,
             )
         finally:
-            allegro_client.close()
+            close_source(source)  # a source with its own session (SFTP)
 
 
-def run_esuite_documenten(
-    *,
-    esuite: EsuiteConfig,
-    xtendis: XtendisConfig,
-    mylex: MyLexConfig,
-    settings: Settings | None = None,
-    store: Store | None = None,
-    budget_s: float = DEFAULT_BUDGET_S,
-    retry: RetryPolicy | None = None,
-    run_ref: str | None = None,
-) -> PartitionResult:
-    """Take the documents added in the e-Suite itself into Xtendis and MyLex.
+def run_allegro_documenten(**arguments: object) -> PartitionResult:
+    """Read Allegro's document exports (one export per batch) into the flow's targets."""
+    return run_source_documenten("allegro", **arguments)  # type: ignore[arg-type]
+
+
+def run_esuite_documenten(**arguments: object) -> PartitionResult:
+    """Take the documents added in the e-Suite itself into the archives.
 
     Walks every zaak once per run (the cursor is not kept: the identity map says which
     documents were taken already, without downloading them).
     """
-    settings = settings or load_settings()
-    with _engine(settings, store, esuite, xtendis, mylex, retry) as (engine, store):
-        targets = engine.targets["esuite"]
-        assert isinstance(targets, EsuiteDocumentTarget)
-        source = EsuiteDocumentSource(store, targets, blob_store(settings))
-        return _drain_cursor_source(
-            engine,
-            store,
-            source,
-            settings=settings,
-            budget_s=budget_s,
-            run_ref=run_ref,
-            persist_cursor=False,
-        )
+    return run_source_documenten("esuite", **arguments)  # type: ignore[arg-type]
 
 
 def run_documenten_resends(
     *,
-    esuite: EsuiteConfig,
-    xtendis: XtendisConfig,
-    mylex: MyLexConfig,
     settings: Settings | None = None,
     store: Store | None = None,
     retry: RetryPolicy | None = None,
+    **configs: object,
 ) -> dict[str, object]:
     """Perform the document resends beheer asked for (claimed once, delivered once)."""
     settings = settings or load_settings()
     own_store = store is None
     store = store or open_store(settings)  # first task of the DAG: brings the schema up to date
     try:
-        with _engine(settings, store, esuite, xtendis, mylex, retry) as (engine, _store):
+        with _engine(settings, store, configs, retry) as (engine, _store):
             return resend_requested(store, engine, DOCUMENT_FUNCTIONS)
     finally:
         if own_store:

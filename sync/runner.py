@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import partial
 
 from sqlalchemy.orm import Session
 
-from adapters.allegro.client import AllegroClient
-from adapters.allegro.config import AllegroConfig
-from adapters.allegro.source import AllegroZakenSource
-from adapters.base import SourceBatch
-from adapters.esuite.client import EsuiteClient
-from adapters.esuite.config import EsuiteConfig
-from adapters.esuite.target import EsuiteTarget
+from adapters import registry
+from adapters.base import Source, SourceBatch, Target
+from adapters.registry import SourceContext, TargetContext
 from mappings import load_tables
 from stuf.privacy import mask_text
 from sync.claims import keep_alive, new_owner
@@ -35,14 +33,18 @@ from sync.store.models import SyncRun, utcnow
 
 __all__ = [
     "DEFAULT_BUDGET_S",
+    "FlowTargets",
     "PartitionResult",
     "acknowledge_inbox",
+    "close_source",
     "drain_inbox",
     "finish_run",
+    "flow_targets",
     "no_ack",
     "payload_refs",
     "resend_requested",
     "run_allegro_zaken",
+    "run_source_zaken",
     "run_zaken_partition",
     "run_zaken_resends",
     "start_run",
@@ -92,72 +94,140 @@ def acknowledge_inbox(
     )
 
 
+@dataclass
+class FlowTargets:
+    """A flow's targets, built from the adapter registry, and what to close after the task."""
+
+    targets: dict[str, Target]
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in self.closers:
+            try:
+                close()
+            except Exception:  # closing must not hide the task's own outcome
+                log.warning("afsluiten van een verbinding mislukt", exc_info=True)
+
+
+def flow_targets(
+    flow: str, configs: Mapping[str, object], settings: Settings | None = None
+) -> FlowTargets:
+    """Every registered target of ``flow``, built by its adapter's factory from its config.
+
+    ``configs`` has each target's config by system name. A target that needs a client's BSN
+    (Xtendis) gets a lookup in the system of record: the registered system with a
+    ``bsn_lookup`` whose config is given (the e-Suite).
+    """
+    built = FlowTargets({})
+    dossier_bsn = None
+    for holder in registry.registrations().values():
+        if holder.bsn_lookup and holder.system in configs:
+            dossier_bsn, close = registry.load(holder.bsn_lookup)(configs[holder.system])
+            built.closers.append(close)
+            break
+    context = TargetContext(settings=settings, dossier_bsn=dossier_bsn)
+    try:
+        for registration in registry.targets_for(flow):
+            if registration.system not in configs:
+                raise TypeError(f"{flow}: geen config voor doelsysteem {registration.system!r}")
+            factory = registry.load(registration.targets[flow])
+            target = factory(configs[registration.system], context)
+            built.targets[registration.system] = target.target
+            built.closers[:0] = target.closers  # targets close before the BSN lookup's client
+    except BaseException:
+        built.close()
+        raise
+    return built
+
+
+@contextmanager
 def _zaken_engine(
-    store: Store, settings: Settings, esuite: EsuiteConfig, retry: RetryPolicy | None
-) -> tuple[Engine, EsuiteClient]:
-    client = EsuiteClient(esuite)
-    engine = Engine(
-        store,
-        ZakenFlow(),
-        {"esuite": EsuiteTarget(client)},
-        load_tables(settings.mappings_dir),
-        retry=retry,
+    store: Store, settings: Settings, configs: Mapping[str, object], retry: RetryPolicy | None
+) -> Iterator[Engine]:
+    targets = flow_targets(FLOW_NAME, configs, settings)
+    try:
+        yield Engine(
+            store, ZakenFlow(), targets.targets, load_tables(settings.mappings_dir), retry=retry
+        )
+    finally:
+        targets.close()
+
+
+def _zaken_source(system: str, config: object, settings: Settings, store: Store) -> Source:
+    spec = registry.get(system).source(FLOW_NAME)
+    if spec is None or spec.factory is None:
+        raise LookupError(f"{system} is geen bron van de zaken-flow")
+    context = SourceContext(settings, store, settings.home / "blobs", {})
+    source: Source = registry.load(spec.factory)(config, context)
+    return source
+
+
+def close_source(source: Source) -> None:
+    """Close a source's own session (an SFTP source), whichever way it offers to."""
+    close = getattr(source, "close", None) or getattr(
+        getattr(source, "client", None), "close", None
     )
-    return engine, client
+    if callable(close):
+        close()
 
 
-def run_allegro_zaken(
+def run_source_zaken(
+    system: str,
     *,
-    esuite: EsuiteConfig,
-    allegro: AllegroConfig,
     settings: Settings | None = None,
     store: Store | None = None,
     budget_s: float = DEFAULT_BUDGET_S,
     retry: RetryPolicy | None = None,
     run_ref: str | None = None,
+    **configs: object,
 ) -> PartitionResult:
-    """Read Allegro's zaken exports (one file per batch) into the e-Suite.
+    """Read a registered cursor source of the zaken flow (one file per batch) into its targets.
 
-    A file is answered (return file) only after its batch committed, and only when none of its
-    records was deferred: a deferred file is offered again and its delivered rows are in step.
+    ``configs``: the source's config and each target's, by system name. A file is answered
+    (return file) only after its batch committed, and only when none of its records was
+    deferred: a deferred file is offered again and its delivered rows are in step.
     """
     settings = settings or load_settings()
     own_store = store is None
     store = store or open_store(settings, migrate=False)  # the DAG's first task migrated
-    engine, client = _zaken_engine(store, settings, esuite, retry)
-    source = AllegroZakenSource(AllegroClient(allegro))
     total = BatchOutcome()
     batches = 0
-    run_id = start_run(store, source.system, run_ref)
-    deadline = time.monotonic() + budget_s
     error: str | None = None
-    try:
-        while time.monotonic() < deadline:
-            batch = source.read_batch(engine.read_cursor(source.system), settings.batch_size)
-            if batch is None:
-                break
-            outcome = engine.run_batch(batch, cursor_source=source.system, on_commit=no_ack)
-            total.add(outcome)
-            batches += 1
-            if outcome.deferred:
-                break  # the file comes again next run; its delivered rows will be in step
-            crash_point("allegro_after_commit")  # committed, return file not yet written
-            batch.context["rejected"] = {
-                key: "afgewezen, zie dead letter in Ketenbrug"
-                for key, state in outcome.record_states.items()
-                if state == "dead"
-            }
-            source.after_commit(batch)
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        raise
-    finally:
-        finish_run(store, run_id, total, error)
-        source.client.close()
-        client.close()
-        if own_store:
-            store.dispose()
+    with _zaken_engine(store, settings, configs, retry) as engine:
+        source = _zaken_source(system, configs[system], settings, store)
+        run_id = start_run(store, source.system, run_ref)
+        deadline = time.monotonic() + budget_s
+        try:
+            while time.monotonic() < deadline:
+                batch = source.read_batch(engine.read_cursor(source.system), settings.batch_size)
+                if batch is None:
+                    break
+                outcome = engine.run_batch(batch, cursor_source=source.system, on_commit=no_ack)
+                total.add(outcome)
+                batches += 1
+                if outcome.deferred:
+                    break  # the file comes again next run; its delivered rows will be in step
+                crash_point("allegro_after_commit")  # committed, return file not yet written
+                batch.context["rejected"] = {
+                    key: "afgewezen, zie dead letter in Ketenbrug"
+                    for key, state in outcome.record_states.items()
+                    if state == "dead"
+                }
+                source.after_commit(batch)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            finish_run(store, run_id, total, error)
+            close_source(source)
+            if own_store:
+                store.dispose()
     return PartitionResult(FLOW_NAME, -1, batches, total)
+
+
+def run_allegro_zaken(**arguments: object) -> PartitionResult:
+    """Read Allegro's zaken exports (one file per batch) into the e-Suite."""
+    return run_source_zaken("allegro", **arguments)  # type: ignore[arg-type]
 
 
 def no_ack(_session: Session, _outcome: BatchOutcome) -> None:
@@ -195,20 +265,19 @@ def finish_run(store: Store, run_id: int, total: BatchOutcome, error: str | None
 
 def run_zaken_resends(
     *,
-    esuite: EsuiteConfig,
     settings: Settings | None = None,
     store: Store | None = None,
     retry: RetryPolicy | None = None,
+    **configs: object,
 ) -> dict[str, object]:
     """Perform the resends beheer asked for since the last run (claimed once, delivered once)."""
     settings = settings or load_settings()
     own_store = store is None
     store = store or open_store(settings)
-    engine, client = _zaken_engine(store, settings, esuite, retry)
     try:
-        return resend_requested(store, engine, ZAKEN_FUNCTIONS)
+        with _zaken_engine(store, settings, configs, retry) as engine:
+            return resend_requested(store, engine, ZAKEN_FUNCTIONS)
     finally:
-        client.close()
         if own_store:
             store.dispose()
 
@@ -273,18 +342,17 @@ def drain_inbox(
 def run_zaken_partition(
     partition: int,
     *,
-    esuite: EsuiteConfig,
     settings: Settings | None = None,
     store: Store | None = None,
     budget_s: float = DEFAULT_BUDGET_S,
     retry: RetryPolicy | None = None,
     run_ref: str | None = None,
+    **configs: object,
 ) -> PartitionResult:
-    """Drain the GWS4all inbox partition into the e-Suite; returns counts for the summary."""
+    """Drain the GWS4all inbox partition into the flow's targets (``configs`` by system name)."""
     settings = settings or load_settings()
     own_store = store is None
     store = store or open_store(settings, migrate=False)  # the DAG's first task migrated
-    engine, client = _zaken_engine(store, settings, esuite, retry)
     source = InboxSource(
         store,
         flow=FLOW_NAME,
@@ -293,16 +361,16 @@ def run_zaken_partition(
         partitions=settings.partitions,
     )
     try:
-        total, batches = drain_inbox(
-            engine,
-            store,
-            source,
-            batch_size=settings.batch_size,
-            budget_s=budget_s,
-            run_ref=run_ref,
-        )
+        with _zaken_engine(store, settings, configs, retry) as engine:
+            total, batches = drain_inbox(
+                engine,
+                store,
+                source,
+                batch_size=settings.batch_size,
+                budget_s=budget_s,
+                run_ref=run_ref,
+            )
     finally:
-        client.close()
         if own_store:
             store.dispose()
     log.info(

@@ -15,16 +15,18 @@ from airflow.sdk import BaseHook
 
 from adapters.allegro.client import AllegroClient
 from adapters.allegro.config import AllegroConfig
+from adapters.hook_support import RegisteredHook
 from adapters.sftp.settings import connection_fields
 
 __all__ = ["AllegroHook"]
 
 
-class AllegroHook(BaseHook):
+class AllegroHook(RegisteredHook, BaseHook):
     """Turns the Allegro Connection into the adapter's frozen config (and a client)."""
 
     conn_name_attr = "allegro_conn_id"
     default_conn_name = "ketenbrug_allegro"
+    plugin = "adapters.allegro.plugin"
     conn_type = "sftp"
     hook_name = "Ketenbrug Allegro (SFTP, CSV exports)"
 

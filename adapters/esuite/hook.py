@@ -17,6 +17,7 @@ from typing import Any
 from airflow.sdk import BaseHook
 
 from adapters.esuite.config import DEFAULT_TIMEOUT_S, DEFAULT_ZGW_PATH, EsuiteConfig
+from adapters.hook_support import RegisteredHook
 from stuf import Systeem
 
 __all__ = ["EsuiteHook"]
@@ -32,11 +33,12 @@ def _systeem(raw: Any, default_applicatie: str) -> Systeem:
     )
 
 
-class EsuiteHook(BaseHook):
+class EsuiteHook(RegisteredHook, BaseHook):
     """Turns the e-Suite Connection into the adapter's frozen config."""
 
     conn_name_attr = "esuite_conn_id"
     default_conn_name = "ketenbrug_esuite"
+    plugin = "adapters.esuite.plugin"
     conn_type = "http"
     hook_name = "Ketenbrug e-Suite (StUF ZDS 1.2)"
 

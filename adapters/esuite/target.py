@@ -7,7 +7,7 @@ The e-Suite is not idempotent (a second actualiseerZaakstatus adds the status tw
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from adapters.base import Operation
@@ -58,7 +58,9 @@ def zaak_from_data(data: Mapping[str, Any]) -> Zaak:
 
 
 def _moment(raw: str) -> datetime:
-    return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    """An ISO moment; one without a zone is read as UTC (every source's records are UTC)."""
+    moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def status_from_data(data: Mapping[str, Any]) -> ZaakStatus:
@@ -74,7 +76,12 @@ def status_from_data(data: Mapping[str, Any]) -> ZaakStatus:
 
 
 def _same_moment(left: datetime, right: datetime) -> bool:
-    """Equal to the second: systems store datumStatusGezet with different precision."""
+    """Equal to the second: systems store datumStatusGezet with different precision (and a
+    moment without a zone is UTC, so the two can always be compared)."""
+    if left.tzinfo is None:
+        left = left.replace(tzinfo=UTC)
+    if right.tzinfo is None:
+        right = right.replace(tzinfo=UTC)
     return abs((left - right).total_seconds()) < 1
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from airflow.sdk import BaseHook
 
+from adapters.hook_support import RegisteredHook
 from adapters.mylex.client import MyLexClient
 from adapters.mylex.config import MyLexConfig
 from adapters.sftp.settings import connection_fields
@@ -20,11 +21,12 @@ from adapters.sftp.settings import connection_fields
 __all__ = ["MyLexHook"]
 
 
-class MyLexHook(BaseHook):
+class MyLexHook(RegisteredHook, BaseHook):
     """Turns the MyLex Connection into the adapter's frozen config (and a client)."""
 
     conn_name_attr = "mylex_conn_id"
     default_conn_name = "ketenbrug_mylex"
+    plugin = "adapters.mylex.plugin"
     conn_type = "sftp"
     hook_name = "Ketenbrug MyLex (SFTP, MDTO archive)"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from airflow.sdk import BaseHook
 
+from adapters.hook_support import RegisteredHook
 from adapters.sftp.settings import connection_fields
 from adapters.xtendis.client import XtendisClient
 from adapters.xtendis.config import XtendisConfig
@@ -20,11 +21,12 @@ from adapters.xtendis.config import XtendisConfig
 __all__ = ["XtendisHook"]
 
 
-class XtendisHook(BaseHook):
+class XtendisHook(RegisteredHook, BaseHook):
     """Turns the Xtendis Connection into the adapter's frozen config (and a client)."""
 
     conn_name_attr = "xtendis_conn_id"
     default_conn_name = "ketenbrug_xtendis"
+    plugin = "adapters.xtendis.plugin"
     conn_type = "sftp"
     hook_name = "Ketenbrug Xtendis (SFTP hot folder)"
 

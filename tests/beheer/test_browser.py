@@ -15,6 +15,7 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -28,10 +29,17 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
+from adapters.esuite.config import EsuiteConfig
+from adapters.gws4all.inbound import decode
+from simulators.esuite import make_esuite_server
+from stuf import Systeem, Zaak
 from sync.airflow_local import CeleryAirflow, LocalAirflow
+from sync.config import load_settings
+from sync.runner import run_zaken_resends
 from sync.store.db import Store
-from sync.store.models import AuditEntry, DeadLetter
-from tests.beheer.seed import BSN, OTHER_BSN, UNKNOWN_CODE, mappings_copy, seed
+from sync.store.models import AuditEntry, DeadLetter, InboxMessage
+from tests.beheer.seed import BSN, OTHER_BSN, UNKNOWN_CODE, ZAAK, mappings_copy, seed
+from tests.sync.messages import status
 
 pytestmark = pytest.mark.airflow
 
@@ -242,3 +250,34 @@ def test_a_beheerder_logs_in_adds_the_mapping_and_resends(
     assert states == {"resend_requested"}
     assert ("airflow:beheerder", "mapping_added") in actions
     assert actions.count(("airflow:beheerder", "resend_requested")) == 2
+
+    # the zaken DAG's resend task runs against the e-Suite; the page then shows it delivered
+    letter = server.ids["unmapped0"]
+    with make_esuite_server() as esuite:
+        esuite.app.store.create_zaak(  # type: ignore[attr-defined]
+            Zaak(identificatie=ZAAK, zaaktype_code="PW-LO-AANV", startdatum=date(2026, 3, 1))
+        )
+        body = status(ZAAK, UNKNOWN_CODE, 3, 4)  # the seed's stand-in, as GWS4all sends it
+        [record] = decode(body, soap_action=None, payload_ref="inbox").records
+        with server.store.session() as session:
+            dead = session.get(DeadLetter, letter)
+            assert dead is not None and dead.payload_ref
+            dead.source_key = record.key
+            message = session.get(InboxMessage, int(dead.payload_ref.split(":")[1]))
+            assert message is not None
+            message.body = body
+        settings = load_settings(
+            {
+                "KETENBRUG_DATABASE_URL": server.store.url,
+                "KETENBRUG_MAPPINGS_DIR": str(server.mappings),
+            }
+        )
+        config = EsuiteConfig(
+            url=esuite.url, zender=Systeem("1900", "KB"), ontvanger=Systeem("0153", "ESUITE")
+        )
+        run_zaken_resends(esuite=config, settings=settings, store=server.store)
+        zaak = esuite.app.store.snapshot(ZAAK)["zaken"][ZAAK]  # type: ignore[attr-defined]
+        assert [s["volgnummer"] for s in zaak["statussen"]] == [3]
+    browser.get(f"{server.url}/beheer/fouten/{letter}")
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "opnieuw afgeleverd"))
+    _shot(browser, "opnieuw-afgeleverd")

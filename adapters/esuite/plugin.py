@@ -1,0 +1,119 @@
+"""The e-Suite's registry entry: zaaksysteem and DMS, StUF-ZKN ZDS 1.2 (``adapters.registry``).
+
+The e-Suite is a target of both flows, the source of the documents added in it, and the system
+of record for a zaak's client: Xtendis files a document under the BSN read here
+(:class:`DossierBsn`, kept in memory for one task only).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from adapters.errors import PermanentError
+from adapters.registry import AdapterRegistration, BuiltTarget, Pool, SourceSpec, TargetContext
+
+if TYPE_CHECKING:  # the registry is read while DAG files are parsed: import lazily
+    from adapters.esuite.client import EsuiteClient
+    from adapters.esuite.config import EsuiteConfig
+
+SYSTEM = "esuite"
+
+__all__ = ["REGISTRATION", "DossierBsn"]
+
+
+class DossierBsn:
+    """The BSN of a zaak's client, read from the e-Suite once per zaak and kept in memory only."""
+
+    def __init__(self, client: EsuiteClient) -> None:
+        self.client = client
+        self._known: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, zaak_identificatie: str | None) -> str:
+        if not zaak_identificatie:
+            raise PermanentError("document zonder zaak: geen dossier in Xtendis te bepalen")
+        with self._lock:
+            if zaak_identificatie in self._known:
+                return self._known[zaak_identificatie]
+        answer = self.client.geef_zaakdetails(zaak_identificatie)
+        bsn = answer.zaak.initiator_bsn if answer is not None and answer.zaak else None
+        if not bsn:
+            raise PermanentError(
+                f"zaak {zaak_identificatie} heeft in de e-Suite geen initiator (BSN): "
+                "geen dossier in Xtendis te bepalen"
+            )
+        with self._lock:
+            self._known[zaak_identificatie] = bsn
+        return bsn
+
+
+def zaken_target(config: EsuiteConfig, _context: TargetContext) -> BuiltTarget:
+    from adapters.esuite.client import EsuiteClient
+    from adapters.esuite.target import EsuiteTarget
+
+    client = EsuiteClient(config)
+    return BuiltTarget(EsuiteTarget(client), [client.close])
+
+
+def document_target(config: EsuiteConfig, _context: TargetContext) -> BuiltTarget:
+    from adapters.esuite.client import EsuiteClient
+    from adapters.esuite.documents import EsuiteDocumentTarget
+
+    client = EsuiteClient(config)
+    return BuiltTarget(EsuiteDocumentTarget(client), [client.close])
+
+
+def dossier_bsn(config: EsuiteConfig) -> tuple[Callable[[str | None], str], Callable[[], None]]:
+    from adapters.esuite.client import EsuiteClient
+
+    client = EsuiteClient(config)
+    return DossierBsn(client), client.close
+
+
+def probe(config: EsuiteConfig) -> None:
+    """One geefZaakdetails of a zaak that does not exist: reaches the service, changes nothing."""
+    from adapters.esuite.client import EsuiteClient
+
+    client = EsuiteClient(config)
+    try:
+        client.geef_zaakdetails("KETENBRUG-VERBINDINGSTEST")
+    finally:
+        client.close()
+
+
+REGISTRATION = AdapterRegistration(
+    system=SYSTEM,
+    title="e-Suite (StUF-ZKN ZDS 1.2)",
+    pool=Pool(SYSTEM, 4, "e-Suite ZDS 1.2: parallelle aanroepen"),
+    hook="adapters.esuite.hook:EsuiteHook",
+    conn_id="ketenbrug_esuite",
+    sources=(
+        # Ketenbrug's own walk over the zaken (identity map, blob store): lives in sync/.
+        SourceSpec(
+            "documenten",
+            factory="sync.documenten:esuite_document_source",
+            keeps_cursor=False,
+            runs_last=True,
+        ),
+    ),
+    targets={
+        "zaken": "adapters.esuite.plugin:zaken_target",
+        "documenten": "adapters.esuite.plugin:document_target",
+    },
+    mapping_tables=("esuite_statustypen.csv", "zaaktypen.csv", "statussen.csv"),
+    probe="adapters.esuite.plugin:probe",
+    bsn_lookup="adapters.esuite.plugin:dossier_bsn",
+    simulator="simulators.esuite:make_esuite_server",
+    contract="tests.contract.harnesses:EsuiteHarness",
+    ui_behaviour={
+        "hidden_fields": ["login", "password"],
+        "relabeling": {"schema": "Protocol (http/https)"},
+        "placeholders": {
+            "host": "esuite.gemeente.local",
+            "extra": '{"path": "/zds", "zender": {"organisatie": "0153", "applicatie": '
+            '"KETENBRUG"}, "timeout_s": 30}',
+        },
+    },
+)

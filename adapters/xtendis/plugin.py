@@ -1,0 +1,65 @@
+"""Xtendis' registry entry: the client dossier, a hot folder over pinned SFTP.
+
+A document target of the documenten flow. A drop is filed under the client's BSN, which
+documents do not carry: the target gets it from the system of record (the registry's
+``bsn_lookup``, the e-Suite) through ``TargetContext.dossier_bsn``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from adapters.errors import ConfigError
+from adapters.registry import AdapterRegistration, BuiltTarget, Pool, TargetContext
+
+if TYPE_CHECKING:  # the registry is read while DAG files are parsed: import lazily
+    from adapters.xtendis.config import XtendisConfig
+
+SYSTEM = "xtendis"
+
+__all__ = ["REGISTRATION"]
+
+
+def document_target(config: XtendisConfig, context: TargetContext) -> BuiltTarget:
+    from adapters.xtendis.target import XtendisTarget
+
+    if context.dossier_bsn is None:
+        raise ConfigError("Xtendis heeft een BSN-bron nodig (bsn_lookup)", system=SYSTEM)
+    target = XtendisTarget(
+        config, dossier_bsn=context.dossier_bsn, poll_s=0.2, default_documenttype="Overig"
+    )
+    return BuiltTarget(target, [target.close])
+
+
+def probe(config: XtendisConfig) -> None:
+    """Is the hot folder there (the pinned host key and the login checked on the way)?"""
+    from adapters.sftp.pinned import PinnedSftp
+
+    sftp = PinnedSftp(config, SYSTEM)
+    try:
+        with sftp.guard("verbindingstest"):
+            sftp.session().listdir(config.hotfolder_dir)
+    finally:
+        sftp.close()
+
+
+REGISTRATION = AdapterRegistration(
+    system=SYSTEM,
+    title="Xtendis (SFTP hot folder)",
+    pool=Pool(SYSTEM, 2, "Xtendis hot folder"),
+    hook="adapters.xtendis.hook:XtendisHook",
+    conn_id="ketenbrug_xtendis",
+    targets={"documenten": "adapters.xtendis.plugin:document_target"},
+    probe="adapters.xtendis.plugin:probe",
+    simulator="simulators.xtendis:XtendisHotFolder",
+    contract="tests.contract.harnesses:XtendisHarness",
+    ui_behaviour={
+        "hidden_fields": ["schema", "password"],
+        "relabeling": {"login": "Gebruiker"},
+        "placeholders": {
+            "port": "22",
+            "extra": '{"private_key_path": "/run/secrets/xtendis_key", "known_hosts_line": '
+            '"[xtendis.local]:22 ssh-ed25519 AAAA...", "hotfolder_dir": "hotfolder"}',
+        },
+    },
+)
