@@ -13,6 +13,8 @@ Airflow). The glue is who the user is and what they may do, both decided by Airf
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from airflow.configuration import conf
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import HTTPException
@@ -20,6 +22,7 @@ from starlette.requests import Request
 
 from sync.beheer import AuthRefused, Beheerder, create_app
 from sync.beheer.host import config_from_env
+from sync.beheer.overzicht import PURGE_DAG
 
 RESOURCE = "Ketenbrug beheer"
 URL_PREFIX = "/beheer"
@@ -47,11 +50,26 @@ async def authenticate(request: Request) -> Beheerder:
     return Beheerder(name=user.get_name(), may_operate=may_operate)
 
 
+def last_purge() -> datetime | None:
+    """End of the last successful run of the nightly purge, from Airflow's metadata database."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import func, select
+
+    with create_session() as session:
+        return session.scalar(
+            select(func.max(DagRun.end_date)).where(
+                DagRun.dag_id == PURGE_DAG, DagRun.state == "success"
+            )
+        )
+
+
 app = create_app(
     config_from_env(
         authenticate,
         secret=conf.get("api", "secret_key", fallback="") or conf.get("api_auth", "jwt_secret"),
         login_url=f"/auth/login?next={URL_PREFIX}/",
+        last_purge=last_purge,
     )
 )
 

@@ -15,7 +15,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -28,6 +30,7 @@ __all__ = [
     "LocalAirflow",
     "celery_env",
     "connection_env",
+    "free_port",
     "pools_json",
     "worker_hostname",
 ]
@@ -72,6 +75,13 @@ def worker_hostname() -> str:
     several workers in one container) set their own name, so a try shows where it ran.
     """
     return os.environ.get("KETENBRUG_WORKER_NAME") or socket.getfqdn()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free on ``host`` now (for a server started just after)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 def connection_env(conn_id: str, connection: Mapping[str, object]) -> dict[str, str]:
@@ -139,17 +149,63 @@ class LocalAirflow:
         command = [str(Path(sys.executable).parent / "airflow"), "dags", "test", dag_id]
         return subprocess.Popen(command, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
 
-    def test_dag(self, dag_id: str, *, log_name: str | None = None) -> DagRunResult:
-        """One real DAG run in-process of a child ``airflow dags test`` (tasks really execute)."""
+    def test_dag(
+        self, dag_id: str, *, log_name: str | None = None, use_executor: bool = False
+    ) -> DagRunResult:
+        """One real DAG run in a child ``airflow dags test`` (tasks really execute).
+
+        By default the tasks run in-process: quick, but they leave no task log files, so
+        Airflow's UI cannot open their logs. With ``use_executor`` each task runs as the
+        scheduler would run it (the LocalExecutor's supervised task process writes its log
+        under ``logs/``); that needs an execution API server (:meth:`execution_api`).
+        """
         name = log_name or f"dagrun-{dag_id}.log"
         log_path = self.home / name
         start = log_path.stat().st_size if log_path.exists() else 0
-        returncode = self.airflow("dags", "test", dag_id, log_name=name)
+        args = ("dags", "test", dag_id, *(("--use-executor",) if use_executor else ()))
+        returncode = self.airflow(*args, log_name=name)
         with log_path.open("rb") as handle:
             handle.seek(start)
             text = handle.read().decode("utf-8", "replace")
         states = [state for dag, state in _STATE.findall(text) if dag == dag_id]
         return DagRunResult(dag_id, states[-1] if states else "unknown", returncode, log_path)
+
+    @contextlib.contextmanager
+    def execution_api(self, *, timeout: float = 180) -> Iterator[str]:
+        """``airflow api-server`` while the block runs, for ``test_dag(use_executor=True)``.
+
+        Task processes report to the execution API at
+        ``AIRFLOW__CORE__EXECUTION_API_SERVER_URL`` (which must be set, with a shared
+        ``AIRFLOW__API_AUTH__JWT_SECRET``); the server listens where that URL points.
+        Yields the server's base URL; stops it (and only it) when the block ends.
+        """
+        env = self.env()
+        api_url = env.get("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", "")
+        if not api_url or "AIRFLOW__API_AUTH__JWT_SECRET" not in env:
+            raise ValueError("execution_api needs EXECUTION_API_SERVER_URL and a JWT secret")
+        base = api_url.split("/execution", 1)[0].rstrip("/")
+        host, _, port = base.split("://", 1)[1].partition(":")
+        server = CeleryAirflow(self)
+        server.start("execution-api", "api-server", "--host", host, "--port", port)
+        deadline = time.monotonic() + timeout
+        try:
+            while not _healthy(f"{base}/api/v2/monitor/health"):
+                if not server.running("execution-api"):
+                    raise RuntimeError(f"airflow api-server stopped; see {self.home}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"airflow api-server not up within {timeout:.0f} s")
+                time.sleep(0.5)
+            yield base
+        finally:
+            server.stop()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 (loopback URL)
+            return bool(answer.status == 200)
+    except (OSError, urllib.error.URLError):
+        return False
 
 
 def celery_env(

@@ -12,6 +12,7 @@ the retries and dead letters have work to do.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stuf.privacy import install_log_masking
-from sync.airflow_local import LocalAirflow
+from sync.airflow_local import DagRunResult, LocalAirflow, free_port
 from sync.blobs import BlobStore
 from sync.config import Settings, load_settings
 from sync.inbox import Inbox
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from simulators.mylex import MyLexArchive
     from simulators.tls import CertPair, SimulatorPki
 
-__all__ = ["esuite_connection", "run_demo", "sftp_connection"]
+__all__ = ["demo_airflow", "esuite_connection", "run_dag", "run_demo", "sftp_connection"]
 
 
 def esuite_connection(url: str) -> dict[str, object]:
@@ -119,6 +120,7 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
     door = Door(senders=load_senders(home / "inbox-senders.json"))
     inbox_tls = server_tls_context(pki.server.cert, pki.server.key, pki.ca_file)
     with (
+        contextlib.ExitStack() as running,
         make_esuite_server(faults=faults) as esuite,
         InboxServer(
             Inbox(store, blobs=BlobStore(settings.home / "blobs")), door=door, tls=inbox_tls
@@ -146,16 +148,11 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
             ),
             "ketenbrug_mylex": sftp_connection(*ssh, root_dir="mylex"),
         }
-        airflow = LocalAirflow(
-            home / "airflow",
-            extra_env={
-                "KETENBRUG_HOME": str(home),
-                "KETENBRUG_DATABASE_URL": settings.database_url,
-            },
-        )
+        airflow = demo_airflow(home, settings.database_url)
         print("  Airflow: metadata database, pools en Connections klaarzetten ...")
         airflow.prepare()
         _connections_in_airflow(airflow, connections)
+        running.enter_context(airflow.execution_api())  # the runs' tasks report to it
 
         for round_nr in (1, 2):
             pushed = push_scenario(
@@ -186,17 +183,11 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
                 + " klaar"
             )
             round_start = utcnow()
-            began = time.monotonic()
-            result = airflow.test_dag("ketenbrug_zaken")
-            took = time.monotonic() - began
-            print(f"  Airflow DAG ketenbrug_zaken: {result.state} in {took:.1f} s")
+            result = run_dag(airflow, "ketenbrug_zaken")
             if result.state == "success":
                 if round_nr == 1:
                     _consulent_adds_letter(esuite.app.store)  # type: ignore[attr-defined]
-                began = time.monotonic()
-                result = airflow.test_dag("ketenbrug_documenten")
-                took = time.monotonic() - began
-                print(f"  Airflow DAG ketenbrug_documenten: {result.state} in {took:.1f} s")
+                result = run_dag(airflow, "ketenbrug_documenten")
             for title, flow, system in (
                 ("zaken (GWS4all → e-Suite)", "zaken", "gws4all"),
                 ("zaken (Allegro → e-Suite)", "zaken", "allegro"),
@@ -226,7 +217,29 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
         xtendis.stop()
     store.dispose()
     print(f"\nDemo-map (state store, Airflow-logs): {home}; een nieuwe demo begint leeg.")
+    print("Bekijken in Airflow en de beheerpagina's (runs, task-logs): ./run ui")
     return 0
+
+
+def demo_airflow(home: Path, database_url: str) -> LocalAirflow:
+    """The demo's Airflow, set up as ``ketenbrug ui`` sets it up (same secret, logins, quiet
+    framework loggers), with an execution API on a free port for :func:`run_dag`."""
+    from sync.airflow_ui import ui_env
+
+    env = ui_env(home, f"http://127.0.0.1:{free_port()}")
+    env["KETENBRUG_DATABASE_URL"] = database_url
+    # The LocalExecutor of ``dags test --use-executor`` forks this many workers up front.
+    env["AIRFLOW__CORE__PARALLELISM"] = "4"
+    return LocalAirflow(home / "airflow", extra_env=env)
+
+
+def run_dag(airflow: LocalAirflow, dag_id: str) -> DagRunResult:
+    """One DAG run whose tasks run as the scheduler runs them (LocalExecutor, supervised task
+    processes), so each leaves its task log for Airflow's UI; inside ``execution_api()``."""
+    began = time.monotonic()
+    result = airflow.test_dag(dag_id, use_executor=True)
+    print(f"  Airflow DAG {dag_id}: {result.state} in {time.monotonic() - began:.1f} s")
+    return result
 
 
 def _connections_in_airflow(airflow: LocalAirflow, connections: dict[str, dict]) -> None:
@@ -276,10 +289,7 @@ def _reconcile(airflow: LocalAirflow, store: Store, mylex: MyLexArchive) -> int:
         f"\nDrift in MyLex aangebracht: {removed} verwijderd, {changed} gewijzigd, "
         f"{stray.identificatie} extra"
     )
-    began = time.monotonic()
-    result = airflow.test_dag("ketenbrug_archief_reconciliatie")
-    took = time.monotonic() - began
-    print(f"  Airflow DAG ketenbrug_archief_reconciliatie: {result.state} in {took:.1f} s")
+    result = run_dag(airflow, "ketenbrug_archief_reconciliatie")
     if result.state != "success":
         print(f"  zie het Airflow-log: {result.log_path}")
         return 1

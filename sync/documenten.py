@@ -33,6 +33,7 @@ from sync.runner import (
     drain_inbox,
     finish_run,
     flow_targets,
+    log_batch,
     no_ack,
     resend_requested,
     start_run,
@@ -125,6 +126,7 @@ def _drain_cursor_source(
             outcome = engine.run_batch(
                 batch, cursor_source=source.system if persist_cursor else None, on_commit=no_ack
             )
+            log_batch(FLOW_NAME, source.system, batch.ref or "bestand", outcome)
             total.add(outcome)
             batches += 1
             if outcome.deferred:

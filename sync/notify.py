@@ -17,7 +17,7 @@ from stuf.privacy import mask_text
 from sync.store.db import Store
 from sync.store.models import DeadLetter, DeadLetterState, DriftItemRow, SyncRun
 
-__all__ = ["RunStory", "flow_of", "recipients", "run_story"]
+__all__ = ["RunStory", "flow_of", "purge_text", "recipients", "run_story"]
 
 #: Airflow keeps a DAG run note up to 1000 characters.
 NOTE_LIMIT = 1000
@@ -64,12 +64,7 @@ class RunStory:
         if self.failed_tasks:
             lines.append(f"- {self.failed_tasks} taak/taken mislukt: zie het log van die taak")
         if last_purge != "":
-            when = (
-                last_purge.strftime("%d-%m-%Y %H:%M UTC")
-                if isinstance(last_purge, datetime)
-                else "**nog nooit** (ketenbrug_onderhoud)"
-            )
-            lines.append(f"- laatste opschoning (AVG): {when}")
+            lines.append(f"- laatste opschoning (AVG): {purge_text(last_purge)}")
         lines.append("- afhandelen: menu *Ketenbrug beheer* → Foutafhandeling")
         return mask_text("\n".join(lines))[:NOTE_LIMIT]
 
@@ -80,6 +75,13 @@ class RunStory:
         if self.new_drift:
             parts.append(f"{self.new_drift} nieuwe drift-items")
         return f"Ketenbrug {self.flow}: " + (", ".join(parts) or "run klaar")
+
+
+def purge_text(last_purge: datetime | str | None) -> str:
+    """When the nightly purge last succeeded (run notes and the beheer overview say it alike)."""
+    if isinstance(last_purge, datetime):
+        return last_purge.strftime("%d-%m-%Y %H:%M UTC")
+    return "**nog nooit** (ketenbrug_onderhoud)"
 
 
 def _reasons(counts: Mapping[str, int]) -> str:

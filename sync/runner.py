@@ -37,9 +37,11 @@ __all__ = [
     "PartitionResult",
     "acknowledge_inbox",
     "close_source",
+    "counts_text",
     "drain_inbox",
     "finish_run",
     "flow_targets",
+    "log_batch",
     "no_ack",
     "payload_refs",
     "resend_requested",
@@ -203,6 +205,7 @@ def run_source_zaken(
                 if batch is None:
                     break
                 outcome = engine.run_batch(batch, cursor_source=source.system, on_commit=no_ack)
+                log_batch(FLOW_NAME, source.system, batch.ref or "bestand", outcome)
                 total.add(outcome)
                 batches += 1
                 if outcome.deferred:
@@ -228,6 +231,23 @@ def run_source_zaken(
 def run_allegro_zaken(**arguments: object) -> PartitionResult:
     """Read Allegro's zaken exports (one file per batch) into the e-Suite."""
     return run_source_zaken("allegro", **arguments)  # type: ignore[arg-type]
+
+
+def counts_text(outcome: BatchOutcome) -> str:
+    """The counts as beheer reads them in a task log (codes of reasons only: no personal data)."""
+    reasons = ", ".join(
+        f"{reason} {count}" for reason, count in sorted(outcome.dead_reasons.items())
+    )
+    return (
+        f"{outcome.read} gelezen, {outcome.delivered} afgeleverd, {outcome.in_step} al in de pas, "
+        f"{outcome.dead_lettered} nieuwe dead letters{f' ({reasons})' if reasons else ''}, "
+        f"{outcome.deferred} uitgesteld, {outcome.superseded} vervangen"
+    )
+
+
+def log_batch(flow: str, source_system: str, ref: str, outcome: BatchOutcome) -> None:
+    """One readable line per batch in the task log."""
+    log.info("%s uit %s, %s: %s", flow, source_system, ref, counts_text(outcome))
 
 
 def no_ack(_session: Session, _outcome: BatchOutcome) -> None:
@@ -329,7 +349,9 @@ def drain_inbox(
             batch = source.load(batch_id)
             acknowledge = partial(acknowledge_inbox, source, batch_id, batch)
             with keep_alive(partial(source.renew, batch_id)):
-                total.add(engine.run_batch(batch, on_commit=acknowledge))
+                outcome = engine.run_batch(batch, on_commit=acknowledge)
+            log_batch(engine.flow.name, source.system, batch.ref or str(batch_id), outcome)
+            total.add(outcome)
             batches += 1
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
@@ -373,13 +395,5 @@ def run_zaken_partition(
     finally:
         if own_store:
             store.dispose()
-    log.info(
-        "zaken partition %s: %s batches, %s read, %s delivered, %s in step, %s dead letters",
-        partition,
-        batches,
-        total.read,
-        total.delivered,
-        total.in_step,
-        total.dead_lettered,
-    )
+    log.info("zaken partitie %s: %s werkpakket(ten), %s", partition, batches, counts_text(total))
     return PartitionResult(FLOW_NAME, partition, batches, total)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -42,6 +42,8 @@ class BeheerConfig:
     bsn_key: bytes  # the key of the keyed BSN hash
     mappings_dir: Path | None
     login_url: str = "/auth/login"
+    #: When the nightly purge last succeeded (the plugin asks Airflow); None: not shown.
+    last_purge: Callable[[], datetime | None] | None = None
 
 
 def _fmt_dt(value: Any) -> str:
@@ -146,7 +148,16 @@ def create_app(config: BeheerConfig) -> FastAPI:
     def overview(request: Request, user: Viewer) -> HTMLResponse:
         flows = overzicht.flow_overview(store_of())
         charts = {f.name: overzicht.chart_svg(f.runs) for f in flows}
-        return page(request, user, "overzicht.html", flows=flows, charts=charts, tab="overzicht")
+        purge = overzicht.purge_status(config.last_purge)
+        return page(
+            request,
+            user,
+            "overzicht.html",
+            flows=flows,
+            charts=charts,
+            purge=purge,
+            tab="overzicht",
+        )
 
     # -- 2. Foutafhandeling -------------------------------------------------------------------
     def _filter(

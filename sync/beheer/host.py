@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
+from datetime import datetime
 
 from sync.beheer.app import BeheerConfig
 from sync.beheer.security import Authenticate
@@ -19,7 +21,13 @@ from sync.store.db import Store, open_store
 __all__ = ["config_from_env"]
 
 
-def config_from_env(authenticate: Authenticate, *, secret: str, login_url: str) -> BeheerConfig:
+def config_from_env(
+    authenticate: Authenticate,
+    *,
+    secret: str,
+    login_url: str,
+    last_purge: Callable[[], datetime | None] | None = None,
+) -> BeheerConfig:
     settings = load_settings()
     secret_bytes = hashlib.sha256(b"ketenbrug-beheer|" + secret.encode()).digest()
     key = os.environ.get("KETENBRUG_BSN_HASH_KEY", "")
@@ -37,4 +45,5 @@ def config_from_env(authenticate: Authenticate, *, secret: str, login_url: str) 
         bsn_key=bsn_key,
         mappings_dir=settings.mappings_dir,
         login_url=login_url,
+        last_purge=last_purge,
     )

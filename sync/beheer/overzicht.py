@@ -5,10 +5,15 @@ A "run" here is one Airflow DAG run: the ``sync_run`` rows of its task instances
 oldest inbox message still waiting for the flow, or the oldest ledger row still pending or in
 flight. A flow stands out when its last run failed, when it did not start within two of its
 intervals, or when its lag exceeds two intervals (the backlog is not cleared between runs).
+
+The nightly purge (DAG ``ketenbrug_onderhoud``, AVG) leaves nothing in the state store: when it
+last succeeded is Airflow's to say, so the host hands in a callable that asks (the plugin reads
+its DAG runs). It stands out when it never ran or is more than two days old.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -17,6 +22,7 @@ from sqlalchemy import func, select
 
 from sync.beheer.texts import FLOWS, flow_info
 from sync.inbox import DOCUMENT_FUNCTIONS
+from sync.notify import purge_text
 from sync.store.db import Store
 from sync.store.models import (
     DeadLetter,
@@ -29,7 +35,7 @@ from sync.store.models import (
     utcnow,
 )
 
-__all__ = ["FlowStatus", "RunTotals", "chart_svg", "flow_overview"]
+__all__ = ["FlowStatus", "PurgeStatus", "RunTotals", "chart_svg", "flow_overview", "purge_status"]
 
 CHART_RUNS = 30
 _ROWS_SCANNED = 1000  # sync_run rows per flow read to build the last 30 runs
@@ -188,6 +194,57 @@ def flow_overview(store: Store, *, now: datetime | None = None) -> list[FlowStat
             )
         statuses.append(status)
     return statuses
+
+
+PURGE_DAG = "ketenbrug_onderhoud"
+#: The purge runs nightly: older than this, one night was missed and then another.
+PURGE_MAX_AGE = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class PurgeStatus:
+    """When the nightly purge last succeeded, as the overview shows it."""
+
+    known: bool
+    last: datetime | None = None
+    warning: str = ""
+
+    @property
+    def stands_out(self) -> bool:
+        return bool(self.warning)
+
+    @property
+    def text(self) -> str:
+        """The run notes' wording (:func:`sync.notify.purge_text`), without Markdown."""
+        if not self.known:
+            return "onbekend (Airflow gaf geen antwoord)"
+        return purge_text(self.last).replace("**", "")
+
+
+def purge_status(
+    last_purge: Callable[[], datetime | None] | None, *, now: datetime | None = None
+) -> PurgeStatus | None:
+    """Ask the host when ``ketenbrug_onderhoud`` last succeeded; None without a host to ask."""
+    if last_purge is None:
+        return None
+    now = now or utcnow()
+    try:
+        last = as_utc(last_purge())
+    except Exception:  # the overview still shows the flows when Airflow's database is away
+        return PurgeStatus(known=False, warning="niet na te gaan wanneer de opschoning draaide")
+    if last is None:
+        return PurgeStatus(
+            known=True,
+            warning=f"de opschoning (AVG) heeft nog nooit gedraaid: staat {PURGE_DAG} op pauze?",
+        )
+    if now - last > PURGE_MAX_AGE:
+        return PurgeStatus(
+            known=True,
+            last=last,
+            warning=f"de opschoning (AVG) draaide {_age(now - last)} geleden voor het laatst: "
+            f"meer dan twee dagen, kijk bij {PURGE_DAG}",
+        )
+    return PurgeStatus(known=True, last=last)
 
 
 def _age(delta: timedelta) -> str:
