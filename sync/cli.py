@@ -134,8 +134,10 @@ def _cmd_deadletters_resend(args: argparse.Namespace) -> int:
     store = open_store(load_settings())
     try:
         for letter_id in args.ids:
-            request_resend(store, letter_id, actor=current_actor())
-            print(f"dead letter {letter_id}: opnieuw aanbieden aangevraagd (volgende run)")
+            if request_resend(store, letter_id, actor=current_actor()):
+                print(f"dead letter {letter_id}: opnieuw aanbieden aangevraagd (volgende run)")
+            else:
+                print(f"dead letter {letter_id}: was al aangevraagd (volgende run)")
     except ResendRefused as refused:
         print(str(refused), file=sys.stderr)
         return 1

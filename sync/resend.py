@@ -82,20 +82,32 @@ def _transition(
         )
 
 
-def request_resend(store: Store, letter_id: int, *, actor: str) -> None:
-    """Ask the flow to deliver this record again on its next run (idempotent for beheer)."""
+def request_resend(store: Store, letter_id: int, *, actor: str) -> bool:
+    """Ask the flow to deliver this record again on its next run (idempotent for beheer).
+
+    True when this call made the request; False when it was requested already (pressed twice,
+    or by a colleague at the same moment): one request, one audit row.
+    """
     with store.session() as session:
         letter = session.get(DeadLetter, letter_id)
         if letter is not None and letter.state == DeadLetterState.RESEND_REQUESTED:
-            return  # pressed twice: one request
-    _transition(
-        store,
-        letter_id,
-        allowed=(DeadLetterState.OPEN,),
-        new_state=DeadLetterState.RESEND_REQUESTED,
-        actor=actor,
-        action="resend_requested",
-    )
+            return False  # pressed twice: one request
+    try:
+        _transition(
+            store,
+            letter_id,
+            allowed=(DeadLetterState.OPEN,),
+            new_state=DeadLetterState.RESEND_REQUESTED,
+            actor=actor,
+            action="resend_requested",
+        )
+    except ResendRefused:
+        with store.session() as session:
+            state = session.scalar(select(DeadLetter.state).where(DeadLetter.id == letter_id))
+        if state in (DeadLetterState.RESEND_REQUESTED, DeadLetterState.RESENDING):
+            return False  # another press won the compare-and-set a moment earlier
+        raise
+    return True
 
 
 def skip_dead_letter(store: Store, letter_id: int, *, actor: str, reason: str) -> None:

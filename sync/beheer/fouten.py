@@ -261,16 +261,12 @@ def resend(store: Store, letter_ids: list[int], *, actor: str) -> ActionResult:
             result.already.append(letter_id)
             continue
         try:
-            request_resend(store, letter_id, actor=actor)
-            result.done.append(letter_id)
-        except ResendRefused as refused:
-            if _state(store, letter_id) in (
-                DeadLetterState.RESEND_REQUESTED,
-                DeadLetterState.RESENDING,
-            ):
-                result.already.append(letter_id)  # a colleague pressed at the same moment
+            if request_resend(store, letter_id, actor=actor):
+                result.done.append(letter_id)
             else:
-                result.refused[letter_id] = str(refused)
+                result.already.append(letter_id)  # a colleague pressed at the same moment
+        except ResendRefused as refused:
+            result.refused[letter_id] = str(refused)
     return result
 
 

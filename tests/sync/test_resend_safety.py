@@ -291,3 +291,19 @@ def test_a_resent_status_older_than_the_delivered_one_is_superseded_not_written(
     letter = _letter(store, letter_id)
     assert letter.state == DeadLetterState.RESENT
     assert letter.resend_note and "nieuwere status" in letter.resend_note
+
+
+def test_a_second_press_is_told_it_was_requested_already(
+    store: Store, esuite: SimulatorServer, mappings_dir: Path
+) -> None:
+    letter_id = _unmapped_letter(store, esuite, mappings_dir, "1900Z-97")
+    assert request_resend(store, letter_id, actor="anna") is True
+    assert request_resend(store, letter_id, actor="bob") is False  # read after anna's commit
+    claim_requested(store, "zaken", owner="run")
+    # bob's press lost the compare-and-set while the run already holds it: still "al aangevraagd"
+    assert request_resend(store, letter_id, actor="bob") is False
+    with store.session() as session:
+        requests = session.scalars(
+            select(AuditEntry.actor).where(AuditEntry.action == "resend_requested")
+        ).all()
+    assert requests == ["anna"]
