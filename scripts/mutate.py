@@ -103,7 +103,6 @@ MUTATIONS: list[Mutation] = [
         "        except AlreadyExistsError as error:\n"
         "            return LedgerState.DEAD, PermanentError(str(error))",
         ("tests/sync/test_already_exists.py",),
-        smoke=True,
     ),
     Mutation(
         "esuite-exists-fault-rejected", "engine",
@@ -147,6 +146,7 @@ MUTATIONS: list[Mutation] = [
         "        message_id = 0\n"
         "        return self._bv03(sender, decoded.referentienummer, message_id)",
         ("tests/sync/test_inbox.py",),
+        smoke=True,
     ),
     Mutation(
         "inbox-deferred-not-returned", "inbox",
