@@ -44,7 +44,7 @@ drift-items staan in de notitie bij de run (en beheer krijgt een melding als die
 )
 def ketenbrug_archief_reconciliatie() -> None:
     @task(
-        pool="documenten",
+        pool="mylex",  # it reads and repairs MyLex: the scarcest system it talks to
         outlets=[ARCHIEF_ASSET],
         on_success_callback=melding("archief_reconciliatie"),
     )

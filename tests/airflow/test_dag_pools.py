@@ -24,7 +24,7 @@ from airflow.dag_processing.dagbag import DagBag
 bag = DagBag({folder!r})
 print(json.dumps({{
     dag_id: {{t.task_id: t.pool for t in bag.dags[dag_id].tasks}}
-    for dag_id in ("ketenbrug_zaken", "ketenbrug_documenten")
+    for dag_id in ("ketenbrug_zaken", "ketenbrug_documenten", "ketenbrug_archief_reconciliatie")
 }}))
 """
 
@@ -62,6 +62,12 @@ def test_documenten_tasks_run_in_the_scarcest_target_pool_not_a_shared_one(
         assert POOLS[documenten[task_id]][0] == scarcest.pool.slots, task_id
         assert documenten[task_id] in {"xtendis", "mylex"}, task_id
     assert pools_by_task["ketenbrug_zaken"]["deliver_gws4all"] == "esuite"
+
+
+def test_the_reconciliation_runs_in_mylexs_pool(
+    pools_by_task: dict[str, dict[str, str]],
+) -> None:
+    assert pools_by_task["ketenbrug_archief_reconciliatie"]["reconcile"] == "mylex"
 
 
 def test_every_task_pool_exists(pools_by_task: dict[str, dict[str, str]]) -> None:
