@@ -16,7 +16,7 @@ import hashlib
 import logging
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
@@ -232,13 +232,7 @@ class AllegroClient:
         path = f"{self.config.export_dir}/{name}"
         with self._guard("read_export", name):
             sftp = self._session()
-            try:
-                with sftp.open(path + ".sha256", "rb") as handle:
-                    sidecar = handle.read(4096)
-            except FileNotFoundError:
-                raise ExportNotReadyError(
-                    f"Allegro {name}: nog geen .sha256, bestand niet klaar", system=SYSTEM
-                ) from None
+            sidecar = _read_sidecar(sftp, path, name)
             digest = hashlib.sha256()
             content = bytearray()
             with sftp.open(path, "rb") as handle:
@@ -247,20 +241,7 @@ class AllegroClient:
                     digest.update(chunk)
                     content += chunk
         actual = digest.hexdigest()
-        expected = _sidecar_digest(sidecar, name, actual)
-        try:
-            check_trailer(bytes(content))
-        except TrailerError as exc:
-            raise ExportIntegrityError(
-                f"Allegro {name}: {exc}", reason="truncated", file=name, sha256=actual
-            ) from exc
-        if actual != expected:
-            raise ExportIntegrityError(
-                f"Allegro {name}: SHA-256 {actual[:12]}… wijkt af van sidecar {expected[:12]}…",
-                reason="checksum_mismatch",
-                file=name,
-                sha256=actual,
-            )
+        _verify(name, sidecar, actual, lambda: check_trailer(bytes(content)))
         log.info("allegro: %s gelezen en geverifieerd (%d bytes)", name, len(content))
         return VerifiedExport(name, bytes(content), actual)
 
@@ -276,33 +257,14 @@ class AllegroClient:
         digest = hashlib.sha256()
         with self._guard("read_export", name):
             sftp = self._session()
-            try:
-                with sftp.open(path + ".sha256", "rb") as handle:
-                    sidecar = handle.read(4096)
-            except FileNotFoundError:
-                raise ExportNotReadyError(
-                    f"Allegro {name}: nog geen .sha256, bestand niet klaar", system=SYSTEM
-                ) from None
+            sidecar = _read_sidecar(sftp, path, name)
             with sftp.open(path, "rb") as handle:
                 attrs = handle.stat()
                 for chunk in self._chunks(handle, 0, attrs.st_size or 0):
                     digest.update(chunk)
                     scan.feed(chunk)
         actual = digest.hexdigest()
-        expected = _sidecar_digest(sidecar, name, actual)
-        try:
-            scan.finish()
-        except TrailerError as exc:
-            raise ExportIntegrityError(
-                f"Allegro {name}: {exc}", reason="truncated", file=name, sha256=actual
-            ) from exc
-        if actual != expected:
-            raise ExportIntegrityError(
-                f"Allegro {name}: SHA-256 {actual[:12]}… wijkt af van sidecar {expected[:12]}…",
-                reason="checksum_mismatch",
-                file=name,
-                sha256=actual,
-            )
+        _verify(name, sidecar, actual, scan.finish)
         if scan.size != (attrs.st_size or 0):
             raise TransientError(f"Allegro {name}: bestand veranderde tijdens lezen", system=SYSTEM)
         log.info("allegro: %s geverifieerd (%d bytes, %d regels)", name, scan.size, scan.newlines)
@@ -556,6 +518,35 @@ class AllegroClient:
             sftp.posix_rename(temp, f"{folder}/{final}")
         log.info("allegro: retourbestand %s geschreven (%d regels)", final, len(rows))
         return final
+
+
+def _read_sidecar(sftp: paramiko.SFTPClient, path: str, name: str) -> bytes:
+    """The export's ``.sha256`` sidecar; without it the export is still being published."""
+    try:
+        with sftp.open(path + ".sha256", "rb") as handle:
+            return bytes(handle.read(4096))
+    except FileNotFoundError:
+        raise ExportNotReadyError(
+            f"Allegro {name}: nog geen .sha256, bestand niet klaar", system=SYSTEM
+        ) from None
+
+
+def _verify(name: str, sidecar: bytes, actual: str, check_trailer_of: Callable[[], object]) -> None:
+    """One verdict for a read export, whole or streamed: its trailer, then its SHA-256."""
+    expected = _sidecar_digest(sidecar, name, actual)
+    try:
+        check_trailer_of()
+    except TrailerError as exc:
+        raise ExportIntegrityError(
+            f"Allegro {name}: {exc}", reason="truncated", file=name, sha256=actual
+        ) from exc
+    if actual != expected:
+        raise ExportIntegrityError(
+            f"Allegro {name}: SHA-256 {actual[:12]}… wijkt af van sidecar {expected[:12]}…",
+            reason="checksum_mismatch",
+            file=name,
+            sha256=actual,
+        )
 
 
 def _sidecar_digest(sidecar: bytes, name: str, actual: str) -> str:
