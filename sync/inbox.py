@@ -21,7 +21,6 @@ import threading
 import zlib
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import IO, Any, BinaryIO, cast
 
 from sqlalchemy import Select, or_, select, update
@@ -64,6 +63,7 @@ from sync.store.models import (
     InboxState,
     Numbering,
     WorkBatch,
+    as_utc,
     utcnow,
 )
 
@@ -615,7 +615,7 @@ class InboxSource:
             ).all()
         released = 0
         for batch_id, owner, until in held:
-            expired = until is None or _as_utc(until) < now
+            expired = until is None or as_utc(until) < now
             if not expired and not claims.owner_is_dead(owner):
                 continue
             same_owner = WorkBatch.owner.is_(None) if owner is None else WorkBatch.owner == owner
@@ -775,11 +775,6 @@ class InboxSource:
                 .where(InboxMessage.id.in_([_inbox_id(ref) for ref in dead_refs]))
                 .values(state=InboxState.DEAD, processed_at=now)
             )
-
-
-def _as_utc(value: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; every timestamp in the store is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _inbox_id(ref: str) -> int:

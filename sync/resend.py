@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -24,7 +24,14 @@ from sync.claims import ClaimLostError, expiry, keep_alive, new_owner, owner_is_
 from sync.engine import BatchOutcome, Engine
 from sync.failpoints import crash_point
 from sync.store.db import Store
-from sync.store.models import DeadLetter, DeadLetterState, LedgerEntry, LedgerState, utcnow
+from sync.store.models import (
+    DeadLetter,
+    DeadLetterState,
+    LedgerEntry,
+    LedgerState,
+    as_utc,
+    utcnow,
+)
 
 __all__ = [
     "ResendRefused",
@@ -41,11 +48,6 @@ RecordLoader = Callable[[DeadLetter], Sequence[SourceRecord | RecordError]]
 
 class ResendRefused(Exception):
     """The dead letter is not in a state that allows this action (text is for beheer)."""
-
-
-def _as_utc(value: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; every timestamp in the store is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _transition(
@@ -154,7 +156,7 @@ def _candidate_ids(store: Store, flow: str, limit: int) -> list[_Candidate]:
         if state == DeadLetterState.RESEND_REQUESTED:
             found.append(_Candidate(letter_id))
             continue
-        expired = until is None or _as_utc(until) < now
+        expired = until is None or as_utc(until) < now
         if expired or owner_is_dead(owner):
             found.append(_Candidate(letter_id, owner, expired))
     return found

@@ -40,6 +40,7 @@ __all__ = [
     "Numbering",
     "SyncRun",
     "WorkBatch",
+    "as_utc",
     "utcnow",
 ]
 
@@ -47,6 +48,11 @@ __all__ = [
 def utcnow() -> datetime:
     """Timezone-aware now in UTC; every timestamp in the store is UTC."""
     return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """A timestamp read back from the store: SQLite returns it without its zone (UTC)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
