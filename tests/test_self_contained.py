@@ -47,7 +47,6 @@ MACHINE_ROOTS = frozenset(
 # Deployment paths inside the container image, not on the developer's machine.
 ALLOWED_PREFIXES = (
     "/opt/airflow",  # AIRFLOW_HOME of the official apache/airflow image
-    "/home/airflow",  # the official image's user
     "/var/lib/ketenbrug",  # Ketenbrug's own state folder in a deployment (written, not read)
     "/opt/ketenbrug",  # where the Dockerfile copies the project inside the image
     "/var/lib/apt",  # Debian's package lists, cleaned in the image
