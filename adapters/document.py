@@ -48,6 +48,8 @@ __all__ = [
     "CHECKSUM_ATTEMPTS",
     "DROP_DOCUMENT",
     "PDF",
+    "UPDATE_ZAAKDOCUMENT",
+    "VOEG_ZAAKDOCUMENT_TOE",
     "ClientPool",
     "ContentUnavailableError",
     "DocumentContent",
@@ -58,6 +60,9 @@ __all__ = [
     "require_pdf",
 ]
 
+#: The zaaksysteem (e-Suite, ZGW): add a document to its zaak, or a new version of it.
+VOEG_ZAAKDOCUMENT_TOE = "voeg_zaakdocument_toe"
+UPDATE_ZAAKDOCUMENT = "update_zaakdocument"
 #: Xtendis: drop one document into the client dossier (hot folder + receipt).
 DROP_DOCUMENT = "drop_document"
 #: MyLex: archive one document with its MDTO metadata.

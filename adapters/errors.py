@@ -86,6 +86,13 @@ class TargetRejectedError(PermanentError):
     reason = "target_rejected"
 
 
+class ZaakOnbekendError(TargetRejectedError):
+    """The zaak is not (yet) in the zaaksysteem: the zaaksysteem said so, or the identity map
+    has no link for it. Resend once the zaak is there."""
+
+    reason = "zaak_onbekend"
+
+
 class AlreadyExistsError(KetenbrugError):
     """A create was rejected because the object already exists: counts as delivered."""
 

@@ -14,6 +14,7 @@ loaded with :func:`load` only when a task runs.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,9 +33,12 @@ __all__ = [
     "cursor_sources",
     "flow_pool",
     "get",
+    "in_play",
     "load",
     "pools",
     "registrations",
+    "role_system",
+    "role_systems",
     "sources_for",
     "targets_for",
 ]
@@ -46,6 +50,7 @@ BUILTIN: tuple[str, ...] = (
     "adapters.allegro.plugin",
     "adapters.xtendis.plugin",
     "adapters.mylex.plugin",
+    "adapters.zgw.plugin",
     # new adapters above this line
 )
 
@@ -127,6 +132,7 @@ class AdapterRegistration:
     bsn_lookup: str | None = None  # (config) -> (lookup, close): this system holds the BSN
     simulator: str | None = None  # dotted name in simulators/ (tests and demo only)
     contract: str | None = None  # dotted name of the contract harness (tests only)
+    roles: tuple[str, ...] = ()  # the parts it can play in a flow (adapters.roles)
     ui_behaviour: Mapping[str, Any] = field(default_factory=dict)
 
     def source(self, flow: str) -> SourceSpec | None:
@@ -181,9 +187,48 @@ def get(system: str) -> AdapterRegistration:
         raise LookupError(f"systeem {system!r} staat niet in de adapterregistry") from None
 
 
+def role_systems(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Which system plays each part in this deployment.
+
+    ``KETENBRUG_ROL_<PART>`` names it (``KETENBRUG_ROL_ZAAKSYSTEEM=zgw``); without it, the
+    first registered system that can play the part does. Read from the environment because
+    the DAG files need it while Airflow parses them, before any task runs.
+    """
+    environ = os.environ if environ is None else environ
+    chosen: dict[str, str] = {}
+    for registration in _registered(BUILTIN).values():
+        for role in registration.roles:
+            chosen.setdefault(role, registration.system)
+    for role in chosen:
+        named = environ.get(f"KETENBRUG_ROL_{role.upper()}", "").strip()
+        if not named:
+            continue
+        if role not in _registered(BUILTIN).get(named, _NO_ROLES).roles:
+            raise LookupError(
+                f"KETENBRUG_ROL_{role.upper()}={named}: dat systeem kan geen {role} zijn"
+            )
+        chosen[role] = named
+    return chosen
+
+
+def role_system(role: str) -> str:
+    """The system that plays ``role`` (``adapters.roles``) in this deployment."""
+    try:
+        return role_systems()[role]
+    except KeyError:
+        raise LookupError(f"geen systeem geregistreerd dat {role} kan zijn") from None
+
+
 def targets_for(flow: str) -> list[AdapterRegistration]:
-    """The systems the flow writes to."""
-    return [r for r in _registered(BUILTIN).values() if flow in r.targets]
+    """The systems the flow writes to: its registered targets, less those whose part in this
+    deployment another system plays (the e-Suite when a ZGW zaaksysteem was chosen)."""
+    return [r for r in _registered(BUILTIN).values() if flow in r.targets and in_play(r)]
+
+
+def in_play(registration: AdapterRegistration) -> bool:
+    """Does this system play its parts here (no other system was chosen for one of them)?"""
+    chosen = role_systems()
+    return all(chosen[role] == registration.system for role in registration.roles)
 
 
 def sources_for(flow: str) -> list[AdapterRegistration]:
@@ -222,3 +267,6 @@ def flow_pool(flow: str, *systems: str) -> str:
 def iter_contract(modules: tuple[str, ...] = BUILTIN) -> Iterator[AdapterRegistration]:
     """The registrations that name a contract harness (what the contract kit runs over)."""
     return (r for r in _registered(modules).values() if r.contract)
+
+
+_NO_ROLES = AdapterRegistration(system="", title="", pool=Pool("", 0, ""))

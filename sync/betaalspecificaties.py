@@ -24,9 +24,9 @@ from typing import Any, Protocol
 from sqlalchemy import select
 
 from adapters.base import Operation, RecordError, SourceBatch, SourceRecord
+from adapters.document import UPDATE_ZAAKDOCUMENT
 from adapters.errors import AlreadyExistsError, PermanentError
 from adapters.esuite.documents import (
-    UPDATE_ZAAKDOCUMENT,
     EsuiteDocumentTarget,
     upload_from_data,
 )

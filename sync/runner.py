@@ -123,7 +123,7 @@ def flow_targets(
     built = FlowTargets({})
     dossier_bsn = None
     for holder in registry.registrations().values():
-        if holder.bsn_lookup and holder.system in configs:
+        if holder.bsn_lookup and holder.system in configs and registry.in_play(holder):
             dossier_bsn, close = registry.load(holder.bsn_lookup)(configs[holder.system])
             built.closers.append(close)
             break

@@ -27,8 +27,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from adapters.errors import KetenbrugError, TransientError
-from adapters.esuite.client import EsuiteClient, ZaakOnbekendError
+from adapters.errors import KetenbrugError, TransientError, ZaakOnbekendError
+from adapters.esuite.client import EsuiteClient
 from adapters.esuite.config import EsuiteConfig
 from adapters.esuite.documents import DocumentOnbekendError, EsuiteDocuments
 from adapters.gws4all import inbound

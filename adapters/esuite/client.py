@@ -12,7 +12,12 @@ from typing import Any
 
 import requests
 
-from adapters.errors import AmbiguousWriteError, TargetRejectedError, TransientError
+from adapters.errors import (
+    AmbiguousWriteError,
+    TargetRejectedError,
+    TransientError,
+    ZaakOnbekendError,
+)
 from adapters.esuite.config import EsuiteConfig
 from stuf import (
     ActualiseerZaakstatus,
@@ -32,7 +37,7 @@ from stuf import (
     soap_action_for,
 )
 
-__all__ = ["SYSTEM", "TRANSIENT_FO02_CODES", "EsuiteClient", "ZaakOnbekendError"]
+__all__ = ["SYSTEM", "TRANSIENT_FO02_CODES", "EsuiteClient"]
 
 SYSTEM = "esuite"
 log = logging.getLogger(__name__)
@@ -41,10 +46,6 @@ log = logging.getLogger(__name__)
 _RETRY_STATUSES = {429, 502, 503, 504}
 #: Fo02 foutcodes that mean "temporary, try again" (StUF 03.01 tabel 4.1, server side).
 TRANSIENT_FO02_CODES = frozenset({"StUF046", "StUF049", "StUF061", "StUF960"})
-
-
-class ZaakOnbekendError(TargetRejectedError):
-    """The e-Suite does not know the zaak."""
 
 
 class EsuiteClient:

@@ -53,6 +53,7 @@ import requests
 import urllib3
 
 from adapters.base import Operation
+from adapters.document import UPDATE_ZAAKDOCUMENT, VOEG_ZAAKDOCUMENT_TOE
 from adapters.errors import (
     AlreadyExistsError,
     AmbiguousWriteError,
@@ -60,9 +61,10 @@ from adapters.errors import (
     PermanentError,
     TargetRejectedError,
     TransientError,
+    ZaakOnbekendError,
 )
 from adapters.esuite.archive import EsuiteArchive
-from adapters.esuite.client import SYSTEM, TRANSIENT_FO02_CODES, EsuiteClient, ZaakOnbekendError
+from adapters.esuite.client import SYSTEM, TRANSIENT_FO02_CODES, EsuiteClient
 from stuf import (
     Bevestiging,
     Document,
@@ -86,8 +88,6 @@ from stuf.stream import Writable, stream_zaakdocument_lezen
 
 __all__ = [
     "CHECKSUM_RETRIES",
-    "UPDATE_ZAAKDOCUMENT",
-    "VOEG_ZAAKDOCUMENT_TOE",
     "BlobUnavailableError",
     "DocumentOnbekendError",
     "DocumentUpload",
@@ -103,8 +103,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-VOEG_ZAAKDOCUMENT_TOE = "voeg_zaakdocument_toe"
-UPDATE_ZAAKDOCUMENT = "update_zaakdocument"
 #: How often a blob whose bytes do not match its SHA-256 is read again before giving up.
 CHECKSUM_RETRIES = 3
 _FILE_CHUNK = 3 * 64 * 1024  # bytes of blob per base64 piece (a multiple of 3: no padding)

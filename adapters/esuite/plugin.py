@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from adapters.errors import PermanentError
 from adapters.registry import AdapterRegistration, BuiltTarget, Pool, SourceSpec, TargetContext
+from adapters.roles import ZAAKSYSTEEM
 
 if TYPE_CHECKING:  # the registry is read while DAG files are parsed: import lazily
     from adapters.esuite.client import EsuiteClient
@@ -85,6 +86,7 @@ def probe(config: EsuiteConfig) -> None:
 
 REGISTRATION = AdapterRegistration(
     system=SYSTEM,
+    roles=(ZAAKSYSTEEM,),
     title="e-Suite (StUF-ZKN ZDS 1.2)",
     pool=Pool(SYSTEM, 4, "e-Suite ZDS 1.2: parallelle aanroepen"),
     hook="adapters.esuite.hook:EsuiteHook",

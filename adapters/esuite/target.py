@@ -13,20 +13,14 @@ from typing import Any
 from adapters.base import Operation
 from adapters.errors import AlreadyExistsError, PermanentError, TargetRejectedError
 from adapters.esuite.client import SYSTEM, EsuiteClient
+from adapters.roles import ACTUALISEER_ZAAKSTATUS, CREEER_ZAAK, UPDATE_ZAAK
 from stuf import NoValue, Zaak, ZaakStatus
 
 __all__ = [
-    "ACTUALISEER_ZAAKSTATUS",
-    "CREEER_ZAAK",
-    "UPDATE_ZAAK",
     "EsuiteTarget",
     "status_from_data",
     "zaak_from_data",
 ]
-
-CREEER_ZAAK = "creeer_zaak"
-UPDATE_ZAAK = "update_zaak"
-ACTUALISEER_ZAAKSTATUS = "actualiseer_zaakstatus"
 
 
 def _value(raw: Any) -> Any:

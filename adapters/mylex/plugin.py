@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from adapters.registry import AdapterRegistration, BuiltTarget, Pool, TargetContext
+from adapters.roles import ARCHIEF
 
 if TYPE_CHECKING:  # the registry is read while DAG files are parsed: import lazily
     from adapters.mylex.config import MyLexConfig
@@ -35,6 +36,7 @@ def probe(config: MyLexConfig) -> None:
 
 REGISTRATION = AdapterRegistration(
     system=SYSTEM,
+    roles=(ARCHIEF,),
     title="MyLex (oud archief, SFTP, MDTO)",
     pool=Pool(SYSTEM, 2, "MyLex oud archief"),
     hook="adapters.mylex.hook:MyLexHook",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from adapters.errors import ConfigError
 from adapters.registry import AdapterRegistration, BuiltTarget, Pool, TargetContext
+from adapters.roles import DOSSIER
 
 if TYPE_CHECKING:  # the registry is read while DAG files are parsed: import lazily
     from adapters.xtendis.config import XtendisConfig
@@ -45,6 +46,7 @@ def probe(config: XtendisConfig) -> None:
 
 REGISTRATION = AdapterRegistration(
     system=SYSTEM,
+    roles=(DOSSIER,),
     title="Xtendis (SFTP hot folder)",
     pool=Pool(SYSTEM, 2, "Xtendis hot folder"),
     hook="adapters.xtendis.hook:XtendisHook",

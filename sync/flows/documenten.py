@@ -1,18 +1,21 @@
 """The documenten flow: every document into the client's dossier (Xtendis), the new archive
-(the e-Suite) and the old archive (MyLex), each exactly once.
+(the zaaksysteem: the e-Suite, or a ZGW API) and the old archive (MyLex), each exactly once.
+
+The flow plans for parts, not products (``adapters.roles``): the zaaksysteem, the dossier and
+the archief are the systems the registry says play them in this deployment.
 
 A document record carries the document's fields and a reference to its content in the blob
 store (``sync.blobs``): the source hashed it on the way in, each target streams it from there
 and checks the hash again. One record becomes up to three writes, one per target, each with
 its own ledger row, retries and dead letter, so a refusal by Xtendis does not hold up MyLex.
 
-The e-Suite knows the document under the same identificatie as its source and attached to the
-zaak the identity map links (the zaken flow made that link); a document whose zaak the
-e-Suite does not know is a dead letter ``zaak_onbekend`` (resend it once the zaak is there).
-Documents read *from* the e-Suite go to Xtendis and MyLex only. An updateZaakdocument with new
-content is a new version: updateZaakdocument in the e-Suite, a new drop in Xtendis (which keeps
-versions), the MyLex copy overwritten. One without content (metadata only) changes nothing in
-the archives and is counted as in step.
+The zaaksysteem knows the document under the same identificatie as its source and attached to
+the zaak the identity map links (the zaken flow made that link); a document whose zaak the
+zaaksysteem does not know is a dead letter ``zaak_onbekend`` (resend it once the zaak is
+there). Documents read *from* the zaaksysteem go to the dossier and archief only. An
+updateZaakdocument with new content is a new version: a new version in the zaaksysteem, a new
+drop in Xtendis (which keeps versions), the MyLex copy overwritten. One without content
+(metadata only) changes nothing in the archives and is counted as in step.
 """
 
 from __future__ import annotations
@@ -22,30 +25,26 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from adapters import registry
 from adapters.base import Operation, SourceRecord
-from adapters.errors import PermanentError
-from adapters.esuite.client import SYSTEM as ESUITE
-from adapters.esuite.documents import UPDATE_ZAAKDOCUMENT, VOEG_ZAAKDOCUMENT_TOE
-from adapters.mylex.target import ARCHIVEER_DOCUMENT
-from adapters.xtendis.target import DROP_DOCUMENT
+from adapters.document import (
+    ARCHIVEER_DOCUMENT,
+    DROP_DOCUMENT,
+    UPDATE_ZAAKDOCUMENT,
+    VOEG_ZAAKDOCUMENT_TOE,
+)
+from adapters.errors import PermanentError, ZaakOnbekendError
+from adapters.roles import ARCHIEF, DOSSIER, ZAAKSYSTEEM
 from sync.engine import PlanContext
 
-__all__ = ["ARCHIEF_PER_BRON", "FLOW_NAME", "DocumentenFlow", "ZaakOnbekendError", "drop_name"]
+__all__ = ["ARCHIEF_PER_BRON", "FLOW_NAME", "DocumentenFlow", "drop_name"]
 
 log = logging.getLogger(__name__)
 
 FLOW_NAME = "documenten"
-XTENDIS = "xtendis"
-MYLEX = "mylex"
 # The Xtendis archive a source's documents belong in (income support, debt help).
 ARCHIEF_PER_BRON = {"gws4all": "WERK_INKOMEN", "allegro": "SCHULDHULP", "esuite": "WERK_INKOMEN"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-class ZaakOnbekendError(PermanentError):
-    """The document's zaak is not (yet) in the e-Suite according to the identity map."""
-
-    reason = "zaak_onbekend"
 
 
 def drop_name(record: SourceRecord) -> str:
@@ -57,15 +56,25 @@ def drop_name(record: SourceRecord) -> str:
 
 
 class DocumentenFlow:
-    """Plans the writes of one document record to the e-Suite, Xtendis and MyLex."""
+    """Plans the writes of one document record to the zaaksysteem, dossier and archief."""
 
     name = FLOW_NAME
+
+    def __init__(
+        self,
+        zaaksysteem: str | None = None,
+        dossier: str | None = None,
+        archief: str | None = None,
+    ) -> None:
+        self.zaaksysteem = zaaksysteem or registry.role_system(ZAAKSYSTEEM)
+        self.dossier = dossier or registry.role_system(DOSSIER)
+        self.archief = archief or registry.role_system(ARCHIEF)
 
     def plan(self, record: SourceRecord, context: PlanContext) -> Sequence[Operation]:
         if record.kind != "document":
             raise PermanentError(f"recordsoort {record.kind!r} hoort niet bij de documenten-flow")
         document: dict[str, Any] = dict(record.data["document"])
-        # Sociaal domein: a document nobody classified is confidential (the e-Suite needs a value).
+        # Sociaal domein: a document nobody classified is confidential (the zaaksysteem needs a value).
         document["vertrouwelijkheid"] = document.get("vertrouwelijkheid") or "VERTROUWELIJK"
         if not record.data.get("content"):
             log.info("document %s: alleen metadata gewijzigd, niets te archiveren", record.key)
@@ -73,11 +82,11 @@ class DocumentenFlow:
         content = dict(record.data["content"])
         identificatie = str(document["identificatie"])
         operations: list[Operation] = []
-        if record.source_system != ESUITE:
-            operations.append(self._esuite(record, context, document, content))
+        if record.source_system != self.zaaksysteem:
+            operations.append(self._zaaksysteem(record, context, document, content))
         operations.append(
             Operation(
-                target_system=XTENDIS,
+                target_system=self.dossier,
                 name=DROP_DOCUMENT,
                 ledger_key=record.key,
                 target_key=identificatie,
@@ -91,18 +100,18 @@ class DocumentenFlow:
         )
         operations.append(
             Operation(
-                target_system=MYLEX,
+                target_system=self.archief,
                 name=ARCHIVEER_DOCUMENT,
                 ledger_key=record.key,
                 target_key=identificatie,
                 data={"document": document, "content": content, "jaar": None, "waardering": None},
             )
         )
-        for system in (XTENDIS, MYLEX):
+        for system in (self.dossier, self.archief):
             self._link(record, context, identificatie, system)
         return operations
 
-    def _esuite(
+    def _zaaksysteem(
         self,
         record: SourceRecord,
         context: PlanContext,
@@ -110,24 +119,25 @@ class DocumentenFlow:
         content: dict[str, Any],
     ) -> Operation:
         zaak = document.get("zaak_identificatie")
-        esuite_zaak = (
-            context.identity.lookup("zaak", record.source_system, str(zaak), ESUITE)
+        target_zaak = (
+            context.identity.lookup("zaak", record.source_system, str(zaak), self.zaaksysteem)
             if zaak
             else None
         )
-        if esuite_zaak is None:
+        if target_zaak is None:
             raise ZaakOnbekendError(
                 f"zaak {zaak or '(geen)'} van document {document['identificatie']} is niet "
-                f"bekend in de e-Suite; verstuur opnieuw zodra de zaak er is"
+                f"bekend in het zaaksysteem ({self.zaaksysteem}); verstuur opnieuw zodra de "
+                "zaak er is"
             )
-        self._link(record, context, str(document["identificatie"]), ESUITE)
+        self._link(record, context, str(document["identificatie"]), self.zaaksysteem)
         update = record.data.get("functie") == "updateZaakdocument"
         return Operation(
-            target_system=ESUITE,
+            target_system=self.zaaksysteem,
             name=UPDATE_ZAAKDOCUMENT if update else VOEG_ZAAKDOCUMENT_TOE,
             ledger_key=record.key,
             target_key=str(document["identificatie"]),
-            data={"document": {**document, "zaak_identificatie": esuite_zaak}, "content": content},
+            data={"document": {**document, "zaak_identificatie": target_zaak}, "content": content},
         )
 
     @staticmethod

@@ -1,10 +1,14 @@
-"""The zaken flow: zaken and their statuses from GWS4all into the e-Suite.
+"""The zaken flow: zaken and their statuses from GWS4all and Allegro into the zaaksysteem.
 
-Codes go through ``mappings/``: the GWS4all zaaktype and status codes become e-Suite
-zaaktype and statustype (zaaktype + volgnummer). An unknown code is a dead letter
-``unmapped`` naming the table and the code, never a guess. The e-Suite knows a zaak under the
-same identificatie GWS4all uses (Ketenbrug numbered it, see ``sync.inbox``); the identity map
-records the link so other systems can be joined to it later.
+The zaaksysteem is the system that plays that part here (``adapters.registry.role_system``):
+the e-Suite, or a ZGW API zaaksysteem when beheer chose one.
+
+Codes go through ``mappings/``: the GWS4all zaaktype and status codes become the
+zaaksysteem's zaaktype and statustype (zaaktype + volgnummer; a ZGW target finds their URLs
+in its Catalogi API). An unknown code is a dead letter ``unmapped`` naming the table and the
+code, never a guess. The zaaksysteem knows a zaak under the same identificatie GWS4all uses
+(Ketenbrug numbered it, see ``sync.inbox``); the identity map records the link so other
+systems can be joined to it later.
 """
 
 from __future__ import annotations
@@ -12,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from adapters import registry
 from adapters.base import Operation, SourceRecord
 from adapters.errors import PermanentError, UnmappedCodeError
-from adapters.esuite.client import SYSTEM as ESUITE
-from adapters.esuite.target import ACTUALISEER_ZAAKSTATUS, CREEER_ZAAK, UPDATE_ZAAK
+from adapters.roles import ACTUALISEER_ZAAKSTATUS, CREEER_ZAAK, UPDATE_ZAAK, ZAAKSYSTEEM
 from sync.engine import PlanContext
 
 __all__ = ["FLOW_NAME", "ZAKEN_FUNCTIONS", "ZakenFlow"]
@@ -26,9 +30,12 @@ ZAKEN_FUNCTIONS = ("creeerZaak", "updateZaak", "actualiseerZaakstatus")
 
 
 class ZakenFlow:
-    """Plans e-Suite writes for zaak, zaakupdate and zaakstatus records."""
+    """Plans zaaksysteem writes for zaak, zaakupdate and zaakstatus records."""
 
     name = FLOW_NAME
+
+    def __init__(self, zaaksysteem: str | None = None) -> None:
+        self.zaaksysteem = zaaksysteem or registry.role_system(ZAAKSYSTEEM)
 
     def plan(self, record: SourceRecord, context: PlanContext) -> Sequence[Operation]:
         if record.kind == "zaak":
@@ -39,12 +46,13 @@ class ZakenFlow:
             return [*self._zaak_with_status(record, context), self._status(record, context)]
         raise PermanentError(f"recordsoort {record.kind!r} hoort niet bij de zaken-flow")
 
-    @staticmethod
-    def _esuite_zaak(record: SourceRecord, context: PlanContext, identificatie: str) -> str:
-        known = context.identity.lookup("zaak", record.source_system, identificatie, ESUITE)
+    def _target_zaak(self, record: SourceRecord, context: PlanContext, identificatie: str) -> str:
+        """The zaak's identificatie in the zaaksysteem (the same one; the identity map links it)."""
+        target = self.zaaksysteem
+        known = context.identity.lookup("zaak", record.source_system, identificatie, target)
         if known is not None:
             return known
-        context.identity.link("zaak", record.source_system, identificatie, ESUITE, identificatie)
+        context.identity.link("zaak", record.source_system, identificatie, target, identificatie)
         return identificatie
 
     @staticmethod
@@ -58,10 +66,10 @@ class ZakenFlow:
         self, record: SourceRecord, context: PlanContext, zaak: dict[str, Any]
     ) -> dict[str, Any]:
         zaaktype, omschrijving = self._zaaktype(record, context, zaak["zaaktype_code"])
-        esuite_id = self._esuite_zaak(record, context, zaak["identificatie"])
+        target_id = self._target_zaak(record, context, zaak["identificatie"])
         return {
             **zaak,
-            "identificatie": esuite_id,
+            "identificatie": target_id,
             "zaaktype_code": zaaktype,
             "zaaktype_omschrijving": omschrijving,
         }
@@ -69,7 +77,7 @@ class ZakenFlow:
     def _creeer_zaak(self, record: SourceRecord, context: PlanContext) -> Operation:
         data = self._zaak_data(record, context, dict(record.data))
         return Operation(
-            target_system=ESUITE,
+            target_system=self.zaaksysteem,
             name=CREEER_ZAAK,
             ledger_key=record.key,
             target_key=data["identificatie"],
@@ -80,7 +88,7 @@ class ZakenFlow:
         was = self._zaak_data(record, context, dict(record.data["was"]))
         wordt = self._zaak_data(record, context, dict(record.data["wordt"]))
         return Operation(
-            target_system=ESUITE,
+            target_system=self.zaaksysteem,
             name=UPDATE_ZAAK,
             ledger_key=record.key,
             target_key=wordt["identificatie"],
@@ -89,7 +97,7 @@ class ZakenFlow:
 
     def _zaak_with_status(self, record: SourceRecord, context: PlanContext) -> list[Operation]:
         """A source that sends the zaak along with each status (Allegro) gets the zaak created
-        in the e-Suite first (once: the ledger key is the zaak), and its einddatum set when the
+        in the zaaksysteem first (once: the ledger key is the zaak), and its einddatum set when the
         closing status brings one."""
         raw = record.data.get("zaak")
         if not raw:
@@ -99,7 +107,7 @@ class ZakenFlow:
         data = self._zaak_data(record, context, {**zaak, "einddatum": None})
         operations = [
             Operation(
-                target_system=ESUITE,
+                target_system=self.zaaksysteem,
                 name=CREEER_ZAAK,
                 ledger_key=f"zaak:{zaak['identificatie']}",
                 target_key=data["identificatie"],
@@ -110,7 +118,7 @@ class ZakenFlow:
             wordt = {**data, "einddatum": einddatum}
             operations.append(
                 Operation(
-                    target_system=ESUITE,
+                    target_system=self.zaaksysteem,
                     name=UPDATE_ZAAK,
                     ledger_key=f"zaakupdate:{zaak['identificatie']}:einddatum",
                     target_key=data["identificatie"],
@@ -130,14 +138,14 @@ class ZakenFlow:
         statustype = context.mappings.statustype(zaaktype, mapping.volgnummer)
         if statustype is None:
             raise UnmappedCodeError("esuite_statustypen", f"{zaaktype}/{mapping.volgnummer}")
-        esuite_id = self._esuite_zaak(record, context, data["zaak_identificatie"])
+        target_id = self._target_zaak(record, context, data["zaak_identificatie"])
         return Operation(
-            target_system=ESUITE,
+            target_system=self.zaaksysteem,
             name=ACTUALISEER_ZAAKSTATUS,
             ledger_key=record.key,
-            target_key=esuite_id,
+            target_key=target_id,
             data={
-                "zaak_identificatie": esuite_id,
+                "zaak_identificatie": target_id,
                 "zaaktype_code": statustype.zaaktype,
                 "statustype_code": statustype.code,
                 "volgnummer": statustype.volgnummer,
@@ -145,6 +153,6 @@ class ZakenFlow:
                 "datum_status_gezet": data["datum_status_gezet"],
                 "toelichting": data.get("toelichting"),
             },
-            ordering_key=f"zaak:{esuite_id}",
+            ordering_key=f"zaak:{target_id}",
             ordering_value=data["datum_status_gezet"],
         )

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from adapters.base import Operation
+from adapters.document import VOEG_ZAAKDOCUMENT_TOE
 from adapters.esuite.archive import EsuiteArchive
 from adapters.esuite.client import EsuiteClient
 from adapters.esuite.config import EsuiteConfig
-from adapters.esuite.documents import VOEG_ZAAKDOCUMENT_TOE, EsuiteDocumentTarget
+from adapters.esuite.documents import EsuiteDocumentTarget
 from simulators.testing import SimulatorHandle, esuite, esuite_simulator
 from stuf import Systeem, Zaak
 

@@ -22,10 +22,11 @@ from adapters.errors import (
     PermanentError,
     TargetRejectedError,
     TransientError,
+    ZaakOnbekendError,
 )
 from adapters.esuite import documents as documents_module
 from adapters.esuite.archive import ArchiveListingEntry
-from adapters.esuite.client import EsuiteClient, ZaakOnbekendError
+from adapters.esuite.client import EsuiteClient
 from adapters.esuite.documents import (
     BlobUnavailableError,
     DocumentOnbekendError,

@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from adapters.base import Operation
+from adapters.document import UPDATE_ZAAKDOCUMENT
 from adapters.errors import (
     AmbiguousWriteError,
     InvalidMessageError,
@@ -34,7 +35,6 @@ from adapters.esuite import documents as documents_module
 from adapters.esuite.archive import EsuiteArchive
 from adapters.esuite.client import EsuiteClient
 from adapters.esuite.documents import (
-    UPDATE_ZAAKDOCUMENT,
     DocumentOnbekendError,
     EsuiteDocumentTarget,
     StreamedBody,

@@ -159,7 +159,7 @@ class EsuiteHarness(Harness):
         return EsuiteTarget(client)
 
     def operation(self) -> Operation:
-        from adapters.esuite.target import ACTUALISEER_ZAAKSTATUS
+        from adapters.roles import ACTUALISEER_ZAAKSTATUS
 
         return Operation(
             target_system="esuite",

@@ -19,8 +19,9 @@ from adapters.base import Operation, SourceRecord
 from adapters.errors import AlreadyExistsError
 from adapters.esuite.client import EsuiteClient
 from adapters.esuite.config import EsuiteConfig
-from adapters.esuite.target import CREEER_ZAAK, EsuiteTarget
+from adapters.esuite.target import EsuiteTarget
 from adapters.gws4all import inbound
+from adapters.roles import CREEER_ZAAK
 from mappings import load_tables
 from simulators.testing import SimulatorHandle, esuite, esuite_simulator
 from stuf import Systeem, Zaak

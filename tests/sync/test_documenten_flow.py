@@ -7,9 +7,10 @@ import json
 import pytest
 
 from adapters.base import SourceRecord
+from adapters.errors import ZaakOnbekendError
 from mappings import load_tables
 from sync.engine import PlanContext
-from sync.flows.documenten import DocumentenFlow, ZaakOnbekendError, drop_name
+from sync.flows.documenten import DocumentenFlow, drop_name
 from sync.identity import IdentityMap
 from sync.store.db import Store
 
