@@ -60,26 +60,22 @@ def _layout(title: str, lines: Sequence[str], filler: int) -> tuple[bytes, bytes
         offsets.append(len(head))
         head += b"%d 0 obj\n" % number + body + b"\nendobj\n"
     offsets.append(len(head))
-    head += b"6 0 obj\n<< /Length %d >>\nstream\n" % filler
+    # fixed-width numbers (leading zeros are valid PDF integers): the head and tail do not grow
+    # with the filler, so every size from the bare page up is reachable exactly
+    head += b"6 0 obj\n<< /Length %010d >>\nstream\n" % filler
     tail_start = len(head) + filler
     tail = bytearray(b"\nendstream\nendobj\n")
     xref_at = tail_start + len(tail)
     tail += b"xref\n0 7\n0000000000 65535 f \n"
     for offset in offsets:
         tail += b"%010d 00000 n \n" % offset
-    tail += b"trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref_at
+    tail += b"trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n%010d\n%%%%EOF\n" % xref_at
     return bytes(head), bytes(tail)
 
 
 def _filler_size(title: str, lines: Sequence[str], size: int) -> int:
-    filler = 0
-    for _ in range(4):  # the digits of /Length and startxref move the total a little
-        head, tail = _layout(title, lines, filler)
-        wanted = max(_MIN_FILLER, size - len(head) - len(tail))
-        if wanted == filler:
-            break
-        filler = wanted
-    return filler
+    head, tail = _layout(title, lines, 0)
+    return max(_MIN_FILLER, size - len(head) - len(tail))
 
 
 def pdf_chunks(
