@@ -1,21 +1,7 @@
 """Code tables (CSV, reviewed by functioneel beheer) and their loader and validator."""
 
-from mappings.tables import (
-    MappingError,
-    MappingTables,
-    StatusMapping,
-    Statustype,
-    ZaaktypeMapping,
-    load_tables,
-    validate_tables,
-)
+from mappings import tables
+from mappings.tables import *  # noqa: F403  (the loader and its types: tables.__all__)
 
-__all__ = [
-    "MappingError",
-    "MappingTables",
-    "StatusMapping",
-    "Statustype",
-    "ZaaktypeMapping",
-    "load_tables",
-    "validate_tables",
-]
+__all__: list[str] = []
+__all__ += tables.__all__

@@ -19,7 +19,7 @@ mapped volgnummer exists in the chain of every e-Suite zaaktype of that bronsyst
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -116,6 +116,28 @@ def _rows(path: Path, columns: tuple[str, ...], findings: list[str]) -> Iterator
             yield line, {k: (v or "").strip() for k, v in row.items() if k}
 
 
+def _bron_rows(
+    folder: Path,
+    name: str,
+    columns: tuple[str, ...],
+    seen: Mapping[tuple[str, str], object],
+    what: str,
+    findings: list[str],
+) -> Iterator[tuple[str, tuple[str, str], dict]]:
+    """Rows of a backoffice code table as (where, (bronsysteem, broncode), row).
+
+    A code already in ``seen`` (the caller's table, filled as it goes) is reported as double
+    and skipped, so each code means one thing.
+    """
+    for line, row in _rows(folder / name, columns, findings):
+        where = f"{name}:{line}"
+        key = (row["bronsysteem"], row["broncode"])
+        if key in seen:
+            findings.append(f"{where}: {row['bronsysteem']} {what} {row['broncode']} dubbel")
+            continue
+        yield where, key, row
+
+
 def _int(value: str, where: str, findings: list[str]) -> int | None:
     try:
         return int(value)
@@ -160,12 +182,7 @@ def _load(folder: Path) -> tuple[MappingTables, list[str]]:
     zaaktypen: dict[tuple[str, str], ZaaktypeMapping] = {}
     known_zaaktypen = {zt for zt, _ in statustypen}
     cols = ("bronsysteem", "broncode", "zaaktype", "omschrijving")
-    for line, row in _rows(folder / ZAAKTYPEN, cols, findings):
-        where = f"{ZAAKTYPEN}:{line}"
-        key = (row["bronsysteem"], row["broncode"])
-        if key in zaaktypen:
-            findings.append(f"{where}: {row['bronsysteem']} zaaktype {row['broncode']} dubbel")
-            continue
+    for where, key, row in _bron_rows(folder, ZAAKTYPEN, cols, zaaktypen, "zaaktype", findings):
         if row["zaaktype"] not in known_zaaktypen:
             findings.append(f"{where}: zaaktype {row['zaaktype']} heeft geen statustypen")
             continue
@@ -173,12 +190,7 @@ def _load(folder: Path) -> tuple[MappingTables, list[str]]:
 
     statussen: dict[tuple[str, str], StatusMapping] = {}
     cols = ("bronsysteem", "broncode", "volgnummer", "omschrijving")
-    for line, row in _rows(folder / STATUSSEN, cols, findings):
-        where = f"{STATUSSEN}:{line}"
-        key = (row["bronsysteem"], row["broncode"])
-        if key in statussen:
-            findings.append(f"{where}: {row['bronsysteem']} status {row['broncode']} dubbel")
-            continue
+    for where, key, row in _bron_rows(folder, STATUSSEN, cols, statussen, "status", findings):
         volgnummer = _int(row["volgnummer"], where, findings)
         if volgnummer is None:
             continue

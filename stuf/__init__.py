@@ -10,70 +10,18 @@ Pure Python on lxml: no Airflow, no I/O besides reading its own schema files.
 Errors: :class:`StufError` (and :class:`UnsafeXmlError` for DTD/entities), BSN-free.
 """
 
+from stuf import model
 from stuf.build import build_fault, build_message, new_stuurgegevens, soap_action_for
 from stuf.errors import StufError, UnsafeXmlError
-from stuf.model import (
-    ActualiseerZaakstatus,
-    Bevestiging,
-    CreeerZaak,
-    Document,
-    DocumentIdentificatieAntwoord,
-    Fout,
-    GeefLijstZaakdocumenten,
-    GeefZaakdetails,
-    GeefZaakdocumentLezen,
-    GenereerDocumentIdentificatie,
-    GenereerZaakIdentificatie,
-    LijstZaakdocumentenAntwoord,
-    Message,
-    NoValue,
-    SoapVersion,
-    Stuurgegevens,
-    Systeem,
-    UpdateZaak,
-    UpdateZaakdocument,
-    VoegZaakdocumentToe,
-    Zaak,
-    ZaakdetailsAntwoord,
-    ZaakdocumentAntwoord,
-    ZaakIdentificatieAntwoord,
-    ZaakStatus,
-    ZdsVersion,
-)
+from stuf.model import *  # noqa: F403  (the typed messages and values: model.__all__)
 from stuf.parse import detect_function, parse_message
 from stuf.schema import validate
 from stuf.stream import StreamedDocument, stream_inhoud
 
 __all__ = [
-    "ActualiseerZaakstatus",
-    "Bevestiging",
-    "CreeerZaak",
-    "Document",
-    "DocumentIdentificatieAntwoord",
-    "Fout",
-    "GeefLijstZaakdocumenten",
-    "GeefZaakdetails",
-    "GeefZaakdocumentLezen",
-    "GenereerDocumentIdentificatie",
-    "GenereerZaakIdentificatie",
-    "LijstZaakdocumentenAntwoord",
-    "Message",
-    "NoValue",
-    "SoapVersion",
     "StreamedDocument",
     "StufError",
-    "Stuurgegevens",
-    "Systeem",
     "UnsafeXmlError",
-    "UpdateZaak",
-    "UpdateZaakdocument",
-    "VoegZaakdocumentToe",
-    "Zaak",
-    "ZaakIdentificatieAntwoord",
-    "ZaakStatus",
-    "ZaakdetailsAntwoord",
-    "ZaakdocumentAntwoord",
-    "ZdsVersion",
     "build_fault",
     "build_message",
     "detect_function",
@@ -83,3 +31,4 @@ __all__ = [
     "stream_inhoud",
     "validate",
 ]
+__all__ += model.__all__

@@ -39,6 +39,32 @@ def nil_child(parent: etree._Element, tag: str, attrs: dict[str, str]) -> etree.
     return child
 
 
+def attrs(entiteittype: str, kennisgeving: bool, verwerkingssoort: str = "T") -> dict[str, str]:
+    """An object's StUF attributes: only a kennisgeving (Lk01) names its verwerkingssoort."""
+    return {ENT: entiteittype, VS: verwerkingssoort} if kennisgeving else {ENT: entiteittype}
+
+
+def relation(
+    obj: etree._Element,
+    local: str,
+    entiteittype: str,
+    *,
+    present: bool,
+    kennisgeving: bool,
+    required: bool,
+) -> etree._Element | None:
+    """The relation element ``local``, or ``None`` when nothing is related.
+
+    Nothing related is a nil element when the schema requires the relation, else no element.
+    """
+    rel_attrs = attrs(entiteittype, kennisgeving)
+    if present:
+        return sub(obj, q(ZKN, local), rel_attrs)
+    if required:
+        nil_child(obj, q(ZKN, local), rel_attrs)
+    return None
+
+
 def _systeem(parent: etree._Element, tag: str, systeem: Systeem) -> None:
     element = sub(parent, q(STUF, tag))
     write_value(element, q(STUF, "organisatie"), systeem.organisatie)
@@ -113,25 +139,26 @@ def zaaktype(obj: etree._Element, zaak: Zaak, *, kennisgeving: bool) -> None:
     """``isVan``: the zaaktype (ZKT), referenced by code."""
     if zaak.zaaktype_code is None and zaak.zaaktype_omschrijving is None:
         return
-    rel_attrs = {ENT: "ZAKZKT", VS: "T"} if kennisgeving else {ENT: "ZAKZKT"}
-    rel = sub(obj, q(ZKN, "isVan"), rel_attrs)
-    gerelateerde = sub(
-        rel, q(ZKN, "gerelateerde"), {ENT: "ZKT", VS: "I"} if kennisgeving else {ENT: "ZKT"}
-    )
+    rel = sub(obj, q(ZKN, "isVan"), attrs("ZAKZKT", kennisgeving))
+    gerelateerde = sub(rel, q(ZKN, "gerelateerde"), attrs("ZKT", kennisgeving, "I"))
     write_value(gerelateerde, q(ZKN, "omschrijving"), zaak.zaaktype_omschrijving)
     write_value(gerelateerde, q(ZKN, "code"), zaak.zaaktype_code)
 
 
 def initiator(obj: etree._Element, zaak: Zaak, *, kennisgeving: bool, required: bool) -> None:
     """``heeftAlsInitiator``: a natuurlijk persoon by BSN."""
-    attrs = {ENT: "ZAKBTRINI", VS: "T"} if kennisgeving else {ENT: "ZAKBTRINI"}
-    if zaak.initiator_bsn is None:
-        if required:
-            nil_child(obj, q(ZKN, "heeftAlsInitiator"), attrs)
+    rel = relation(
+        obj,
+        "heeftAlsInitiator",
+        "ZAKBTRINI",
+        present=zaak.initiator_bsn is not None,
+        kennisgeving=kennisgeving,
+        required=required,
+    )
+    if rel is None:
         return
-    rel = sub(obj, q(ZKN, "heeftAlsInitiator"), attrs)
     gerelateerde = sub(rel, q(ZKN, "gerelateerde"))
-    nps_attrs = {ENT: "NPS", VS: "I"} if kennisgeving else {ENT: "NPS"}
+    nps_attrs = attrs("NPS", kennisgeving, "I")
     nps = sub(gerelateerde, q(ZKN, "natuurlijkPersoon"), nps_attrs)
     write_value(nps, q(BG, "inp.bsn"), zaak.initiator_bsn)
     if not kennisgeving:
@@ -140,18 +167,15 @@ def initiator(obj: etree._Element, zaak: Zaak, *, kennisgeving: bool, required: 
 
 def status(obj: etree._Element, st: ZaakStatus | None, *, kennisgeving: bool) -> None:
     """``heeft``: one status (ZAKSTT → STT). ``None`` writes a nil ``heeft``."""
-    attrs = {ENT: "ZAKSTT", VS: "T"} if kennisgeving else {ENT: "ZAKSTT"}
     if st is None:
-        nil_child(obj, q(ZKN, "heeft"), attrs)
+        nil_child(obj, q(ZKN, "heeft"), attrs("ZAKSTT", kennisgeving))
         return
     if not 1 <= st.statustype_volgnummer <= 9999:
         raise StufError(
             "statustype volgnummer must be 1-9999", plek="object/heeft/gerelateerde/volgnummer"
         )
-    rel = sub(obj, q(ZKN, "heeft"), attrs)
-    gerelateerde = sub(
-        rel, q(ZKN, "gerelateerde"), {ENT: "STT", VS: "I"} if kennisgeving else {ENT: "STT"}
-    )
+    rel = sub(obj, q(ZKN, "heeft"), attrs("ZAKSTT", kennisgeving))
+    gerelateerde = sub(rel, q(ZKN, "gerelateerde"), attrs("STT", kennisgeving, "I"))
     write_value(gerelateerde, q(ZKN, "zkt.code"), st.zaaktype_code)
     write_value(gerelateerde, q(ZKN, "volgnummer"), f"{st.statustype_volgnummer:04d}")
     write_value(gerelateerde, q(ZKN, "code"), st.statustype_code)
@@ -162,14 +186,15 @@ def status(obj: etree._Element, st: ZaakStatus | None, *, kennisgeving: bool) ->
     )
     write_value(rel, q(ZKN, "toelichting"), st.toelichting)
     write_value(rel, q(ZKN, "datumStatusGezet"), format_tijdstip(st.datum_status_gezet))
-    if kennisgeving or st.gezet_door is not None:
-        btr_attrs = {ENT: "ZAKSTTBTR", VS: "T"} if kennisgeving else {ENT: "ZAKSTTBTR"}
-        if st.gezet_door is None:
-            nil_child(rel, q(ZKN, "isGezetDoor"), btr_attrs)
-        else:
-            door = sub(rel, q(ZKN, "isGezetDoor"), btr_attrs)
-            gerel = sub(door, q(ZKN, "gerelateerde"))
-            mdw = sub(
-                gerel, q(ZKN, "medewerker"), {ENT: "MDW", VS: "I"} if kennisgeving else {ENT: "MDW"}
-            )
-            write_value(mdw, q(ZKN, "identificatie"), st.gezet_door)
+    door = relation(
+        rel,
+        "isGezetDoor",
+        "ZAKSTTBTR",
+        present=st.gezet_door is not None,
+        kennisgeving=kennisgeving,
+        required=kennisgeving,
+    )
+    if door is not None:
+        gerel = sub(door, q(ZKN, "gerelateerde"))
+        mdw = sub(gerel, q(ZKN, "medewerker"), attrs("MDW", kennisgeving, "I"))
+        write_value(mdw, q(ZKN, "identificatie"), st.gezet_door)

@@ -6,7 +6,7 @@ import base64
 
 from lxml import etree
 
-from stuf._write import ENT, NIL, NOVALUE, VS, date_text, nil_child, sub
+from stuf._write import NIL, NOVALUE, attrs, date_text, relation, sub
 from stuf.errors import StufError
 from stuf.model import Document, NoValue, Text
 from stuf.operations import q
@@ -87,13 +87,15 @@ def document_fields(
 
 def zaak_relatie(obj: etree._Element, doc: Document, *, kennisgeving: bool, required: bool) -> None:
     """``isRelevantVoor``: the zaak the document belongs to."""
-    attrs = {ENT: "EDCZAK", VS: "T"} if kennisgeving else {ENT: "EDCZAK"}
-    if doc.zaak_identificatie is None:
-        if required:
-            nil_child(obj, q(ZKN, "isRelevantVoor"), attrs)
-        return
-    rel = sub(obj, q(ZKN, "isRelevantVoor"), attrs)
-    gerelateerde = sub(
-        rel, q(ZKN, "gerelateerde"), {ENT: "ZAK", VS: "I"} if kennisgeving else {ENT: "ZAK"}
+    rel = relation(
+        obj,
+        "isRelevantVoor",
+        "EDCZAK",
+        present=doc.zaak_identificatie is not None,
+        kennisgeving=kennisgeving,
+        required=required,
     )
+    if rel is None:
+        return
+    gerelateerde = sub(rel, q(ZKN, "gerelateerde"), attrs("ZAK", kennisgeving, "I"))
     write_value(gerelateerde, q(ZKN, "identificatie"), doc.zaak_identificatie)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from lxml import etree
 
@@ -38,6 +38,7 @@ from stuf.xml import STUF, ZDS, ZKN
 __all__ = ["build_element", "build_fault", "build_message", "new_stuurgegevens", "soap_action_for"]
 
 _Builder = Callable[[Any, ZdsVersion], etree._Element]
+_T = TypeVar("_T")
 _BUILDERS: dict[type, tuple[str, _Builder]] = {}
 
 
@@ -80,67 +81,74 @@ def _di_ns(version: ZdsVersion) -> str:
     return ZKN if version is ZdsVersion.V1_1 else ZDS
 
 
-def _parameters_lk01(root: etree._Element, mutatiesoort: str) -> None:
+def _kennisgeving(
+    operation: str, version: ZdsVersion, msg: Any, entiteittype: str, mutatiesoort: str
+) -> etree._Element:
+    """A Lk01's root with its stuurgegevens and parameters (``mutatiesoort`` T or W)."""
+    root = _root(operation, version)
+    w.stuurgegevens(root, ZKN, msg.stuurgegevens, berichtcode="Lk01", entiteittype=entiteittype)
     params = w.sub(root, q(ZKN, "parameters"))
     write_value(params, q(STUF, "mutatiesoort"), mutatiesoort)
     write_value(params, q(STUF, "indicatorOvername"), "V")
-
-
-@_builder(GenereerZaakIdentificatie, "genereerZaakIdentificatie")
-def _gzi(msg: GenereerZaakIdentificatie, version: ZdsVersion) -> etree._Element:
-    root = _root("genereerZaakIdentificatie", version)
-    w.stuurgegevens(
-        root,
-        _di_ns(version),
-        msg.stuurgegevens,
-        berichtcode="Di02",
-        functie="genereerZaakidentificatie",
-    )
     return root
 
 
-@_builder(ZaakIdentificatieAntwoord, "genereerZaakIdentificatie_Du02")
-def _gzi_du(msg: ZaakIdentificatieAntwoord, version: ZdsVersion) -> etree._Element:
-    root = _root("genereerZaakIdentificatie_Du02", version)
-    ns = _di_ns(version)
-    w.stuurgegevens(
-        root, ns, msg.stuurgegevens, berichtcode="Du02", functie="genereerZaakidentificatie"
-    )
-    zaak = w.sub(root, q(ns, "zaak"), {w.ENT: "ZAK", q(STUF, "functie"): "entiteit"})
-    write_value(zaak, q(ZKN, "identificatie"), msg.identificatie)
-    return root
+def _was_wordt(
+    parent: etree._Element, entiteittype: str, was: _T, wordt: _T
+) -> Iterator[tuple[etree._Element, _T]]:
+    """A wijziging (W) carries two objects, was then wordt: each as (its element, its value)."""
+    for value in (was, wordt):
+        yield w.sub(parent, q(ZKN, "object"), {w.ENT: entiteittype, w.VS: "W"}), value
 
 
-@_builder(GenereerDocumentIdentificatie, "genereerDocumentIdentificatie")
-def _gdi(msg: GenereerDocumentIdentificatie, version: ZdsVersion) -> etree._Element:
-    root = _root("genereerDocumentIdentificatie", version)
-    w.stuurgegevens(
-        root,
-        _di_ns(version),
-        msg.stuurgegevens,
-        berichtcode="Di02",
-        functie="genereerDocumentidentificatie",
-    )
-    return root
+def _genereer(
+    vraag: type, antwoord: type, operation: str, functie: str, element: str, entiteittype: str
+) -> None:
+    """Register the Di02 question and Du02 answer of a genereer…Identificatie operation.
+
+    The zaak and the document variant differ only in names: one pair of builders serves both.
+    """
+
+    def build_vraag(msg: Any, version: ZdsVersion) -> etree._Element:
+        root = _root(operation, version)
+        w.stuurgegevens(
+            root, _di_ns(version), msg.stuurgegevens, berichtcode="Di02", functie=functie
+        )
+        return root
+
+    def build_antwoord(msg: Any, version: ZdsVersion) -> etree._Element:
+        root = _root(f"{operation}_Du02", version)
+        ns = _di_ns(version)
+        w.stuurgegevens(root, ns, msg.stuurgegevens, berichtcode="Du02", functie=functie)
+        obj = w.sub(root, q(ns, element), {w.ENT: entiteittype, q(STUF, "functie"): "entiteit"})
+        write_value(obj, q(ZKN, "identificatie"), msg.identificatie)
+        return root
+
+    _builder(vraag, operation)(build_vraag)
+    _builder(antwoord, f"{operation}_Du02")(build_antwoord)
 
 
-@_builder(DocumentIdentificatieAntwoord, "genereerDocumentIdentificatie_Du02")
-def _gdi_du(msg: DocumentIdentificatieAntwoord, version: ZdsVersion) -> etree._Element:
-    root = _root("genereerDocumentIdentificatie_Du02", version)
-    ns = _di_ns(version)
-    w.stuurgegevens(
-        root, ns, msg.stuurgegevens, berichtcode="Du02", functie="genereerDocumentidentificatie"
-    )
-    doc = w.sub(root, q(ns, "document"), {w.ENT: "EDC", q(STUF, "functie"): "entiteit"})
-    write_value(doc, q(ZKN, "identificatie"), msg.identificatie)
-    return root
+_genereer(
+    GenereerZaakIdentificatie,
+    ZaakIdentificatieAntwoord,
+    "genereerZaakIdentificatie",
+    "genereerZaakidentificatie",
+    "zaak",
+    "ZAK",
+)
+_genereer(
+    GenereerDocumentIdentificatie,
+    DocumentIdentificatieAntwoord,
+    "genereerDocumentIdentificatie",
+    "genereerDocumentidentificatie",
+    "document",
+    "EDC",
+)
 
 
 @_builder(CreeerZaak, "creeerZaak")
 def _creeer(msg: CreeerZaak, version: ZdsVersion) -> etree._Element:
-    root = _root("creeerZaak", version)
-    w.stuurgegevens(root, ZKN, msg.stuurgegevens, berichtcode="Lk01", entiteittype="ZAK")
-    _parameters_lk01(root, "T")
+    root = _kennisgeving("creeerZaak", version, msg, "ZAK", "T")
     zaak = msg.zaak
     wd.require(zaak.zaaktype_code, "object/isVan/gerelateerde/code")
     wd.require(zaak.startdatum, "object/startdatum")
@@ -154,11 +162,8 @@ def _creeer(msg: CreeerZaak, version: ZdsVersion) -> etree._Element:
 
 @_builder(UpdateZaak, "updateZaak")
 def _update(msg: UpdateZaak, version: ZdsVersion) -> etree._Element:
-    root = _root("updateZaak", version)
-    w.stuurgegevens(root, ZKN, msg.stuurgegevens, berichtcode="Lk01", entiteittype="ZAK")
-    _parameters_lk01(root, "W")
-    for zaak in (msg.was, msg.wordt):
-        obj = w.sub(root, q(ZKN, "object"), {w.ENT: "ZAK", w.VS: "W"})
+    root = _kennisgeving("updateZaak", version, msg, "ZAK", "W")
+    for obj, zaak in _was_wordt(root, "ZAK", msg.was, msg.wordt):
         w.zaak_fields(obj, zaak, creeer=False)
         w.zaaktype(obj, zaak, kennisgeving=True)
         w.initiator(obj, zaak, kennisgeving=True, required=False)
@@ -167,60 +172,69 @@ def _update(msg: UpdateZaak, version: ZdsVersion) -> etree._Element:
 
 @_builder(ActualiseerZaakstatus, "actualiseerZaakstatus")
 def _actualiseer(msg: ActualiseerZaakstatus, version: ZdsVersion) -> etree._Element:
-    root = _root("actualiseerZaakstatus", version)
-    w.stuurgegevens(root, ZKN, msg.stuurgegevens, berichtcode="Lk01", entiteittype="ZAK")
-    _parameters_lk01(root, "W")
-    for st in (msg.was, msg.wordt):
-        obj = w.sub(root, q(ZKN, "object"), {w.ENT: "ZAK", w.VS: "W"})
+    root = _kennisgeving("actualiseerZaakstatus", version, msg, "ZAK", "W")
+    for obj, st in _was_wordt(root, "ZAK", msg.was, msg.wordt):
         write_value(obj, q(ZKN, "identificatie"), msg.zaak_identificatie)
         w.status(obj, st, kennisgeving=True)
     return root
 
 
 def _vraag(
-    root: etree._Element, msg: Any, entiteittype: str, scope: Callable[[etree._Element], None]
-) -> None:
+    operation: str,
+    version: ZdsVersion,
+    msg: Any,
+    entiteittype: str,
+    identificatie: str,
+    fill_scope: Callable[[etree._Element], None] | None = None,
+) -> etree._Element:
+    """A Lv01 question for one ``entiteittype`` selected by ``identificatie``.
+
+    ``fill_scope`` fills the ``<scope>`` element; without it the question asks for every field
+    (``StUF:scope="alles"``).
+    """
+    root = _root(operation, version)
     w.stuurgegevens(root, ZKN, msg.stuurgegevens, berichtcode="Lv01", entiteittype=entiteittype)
     params = w.sub(root, q(ZKN, "parameters"))
     write_value(params, q(STUF, "sortering"), "0")
     write_value(params, q(STUF, "indicatorVervolgvraag"), "false")
-    scope(root)
-
-
-def _gelijk(root: etree._Element, entiteittype: str, identificatie: str) -> None:
     gelijk = w.sub(root, q(ZKN, "gelijk"), {w.ENT: entiteittype})
     write_value(gelijk, q(ZKN, "identificatie"), identificatie)
+    scope_el = w.sub(root, q(ZKN, "scope"))
+    if fill_scope is None:
+        w.sub(scope_el, q(ZKN, "object"), {w.ENT: entiteittype, q(STUF, "scope"): "alles"})
+    else:
+        fill_scope(scope_el)
+    return root
 
 
 @_builder(GeefZaakdetails, "geefZaakdetails")
 def _gzd(msg: GeefZaakdetails, version: ZdsVersion) -> etree._Element:
-    root = _root("geefZaakdetails", version)
-
-    def body(r: etree._Element) -> None:
-        _gelijk(r, "ZAK", msg.zaak_identificatie)
-        scope = w.sub(r, q(ZKN, "scope"))
-        w.sub(scope, q(ZKN, "object"), {w.ENT: "ZAK", q(STUF, "scope"): "alles"})
-
-    _vraag(root, msg, "ZAK", body)
-    return root
+    return _vraag("geefZaakdetails", version, msg, "ZAK", msg.zaak_identificatie)
 
 
-def _antwoord_sg(root: etree._Element, msg: Any, entiteittype: str) -> None:
+def _antwoord(operation: str, version: ZdsVersion, msg: Any, entiteittype: str) -> etree._Element:
+    """A La01's root with its stuurgegevens (answering the question's referentienummer)."""
+    root = _root(operation, version)
     w.stuurgegevens(
         root, ZKN, msg.stuurgegevens, berichtcode="La01", entiteittype=entiteittype, cross_ref=True
     )
     params = w.sub(root, q(ZKN, "parameters"))
     write_value(params, q(STUF, "indicatorVervolgvraag"), "false")
+    return root
+
+
+def _antwoord_object(root: etree._Element, entiteittype: str) -> etree._Element:
+    """The ``<object>`` a La01 answers with."""
+    antwoord = w.sub(root, q(ZKN, "antwoord"))
+    return w.sub(antwoord, q(ZKN, "object"), {w.ENT: entiteittype})
 
 
 @_builder(ZaakdetailsAntwoord, "geefZaakdetails_La01")
 def _gzd_la(msg: ZaakdetailsAntwoord, version: ZdsVersion) -> etree._Element:
-    root = _root("geefZaakdetails_La01", version)
-    _antwoord_sg(root, msg, "ZAK")
+    root = _antwoord("geefZaakdetails_La01", version, msg, "ZAK")
     if msg.zaak is None:
         return root
-    antwoord = w.sub(root, q(ZKN, "antwoord"))
-    obj = w.sub(antwoord, q(ZKN, "object"), {w.ENT: "ZAK"})
+    obj = _antwoord_object(root, "ZAK")
     w.zaak_fields(obj, msg.zaak, creeer=False)
     w.zaaktype(obj, msg.zaak, kennisgeving=False)
     w.initiator(obj, msg.zaak, kennisgeving=False, required=False)
@@ -241,31 +255,33 @@ def build_element(message: Message, version: ZdsVersion) -> etree._Element:
     return entry[1](message, ZdsVersion(version))
 
 
-def _bevestiging(msg: Bevestiging) -> etree._Element:
-    if msg.berichtcode not in ("Bv01", "Bv02", "Bv03"):
-        raise StufError(f"unknown bevestiging {msg.berichtcode[:8]!r}", code="StUF019", plek="/")
-    root = etree.Element(q(STUF, f"{msg.berichtcode}Bericht"))
-    if msg.berichtcode == "Bv02":
+def _stuf_bericht(
+    berichtcode: str, stuurgegevens: Stuurgegevens | None, kind: str, known: tuple[str, ...]
+) -> etree._Element:
+    """A Bv0x/Fo0x root with its stuurgegevens; a Bv02/Fo02 carries only its berichtcode."""
+    if berichtcode not in known:
+        raise StufError(f"unknown {kind} {berichtcode[:8]!r}", code="StUF019", plek="/")
+    root = etree.Element(q(STUF, f"{berichtcode}Bericht"))
+    if berichtcode.endswith("02"):
         sg = w.sub(root, q(STUF, "stuurgegevens"))
-        write_value(sg, q(STUF, "berichtcode"), "Bv02")
-        return root
-    if msg.stuurgegevens is None:
-        raise StufError(f"{msg.berichtcode} needs stuurgegevens", plek="stuurgegevens")
-    w.stuurgegevens(root, STUF, msg.stuurgegevens, berichtcode=msg.berichtcode, cross_ref=True)
+        write_value(sg, q(STUF, "berichtcode"), berichtcode)
+    elif stuurgegevens is None:
+        raise StufError(f"{berichtcode} needs stuurgegevens", plek="stuurgegevens")
+    else:
+        w.stuurgegevens(root, STUF, stuurgegevens, berichtcode=berichtcode, cross_ref=True)
     return root
 
 
+def _bevestiging(msg: Bevestiging) -> etree._Element:
+    return _stuf_bericht(
+        msg.berichtcode, msg.stuurgegevens, "bevestiging", ("Bv01", "Bv02", "Bv03")
+    )
+
+
 def _fout(msg: Fout) -> etree._Element:
-    if msg.berichtcode not in ("Fo01", "Fo02", "Fo03"):
-        raise StufError(f"unknown foutbericht {msg.berichtcode[:8]!r}", code="StUF019", plek="/")
-    root = etree.Element(q(STUF, f"{msg.berichtcode}Bericht"))
-    if msg.berichtcode == "Fo02":
-        sg = w.sub(root, q(STUF, "stuurgegevens"))
-        write_value(sg, q(STUF, "berichtcode"), "Fo02")
-    else:
-        if msg.stuurgegevens is None:
-            raise StufError(f"{msg.berichtcode} needs stuurgegevens", plek="stuurgegevens")
-        w.stuurgegevens(root, STUF, msg.stuurgegevens, berichtcode=msg.berichtcode, cross_ref=True)
+    root = _stuf_bericht(
+        msg.berichtcode, msg.stuurgegevens, "foutbericht", ("Fo01", "Fo02", "Fo03")
+    )
     body = w.sub(root, q(STUF, "body"))
     write_value(body, q(STUF, "code"), msg.code)
     write_value(body, q(STUF, "plek"), msg.plek)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from lxml import etree
 
@@ -23,6 +23,7 @@ from stuf.model import (
     GenereerZaakIdentificatie,
     LijstZaakdocumentenAntwoord,
     Message,
+    Stuurgegevens,
     UpdateZaak,
     UpdateZaakdocument,
     VoegZaakdocumentToe,
@@ -39,6 +40,7 @@ __all__ = ["detect_function", "parse_element", "parse_message"]
 
 _Parser = Callable[[Reader, etree._Element, str], Message]
 _ZDS_PREFIX = f"{{{ZDS}}}"
+_T = TypeVar("_T")
 
 
 def parse_message(data: bytes, *, soap_action: str | None = None) -> Message:
@@ -167,12 +169,13 @@ def _guess_lk01(element: etree._Element) -> str:
 # --- the parsers ---------------------------------------------------------------------------
 
 
-def _gzi(r: Reader, el: etree._Element, plek: str) -> Message:
-    return GenereerZaakIdentificatie(r.stuurgegevens(el, plek))
+def _stuurgegevens_only(cls: Callable[[Stuurgegevens], Message]) -> _Parser:
+    """A Di02 question that carries nothing but its stuurgegevens (genereer…Identificatie)."""
 
+    def parse(r: Reader, el: etree._Element, plek: str) -> Message:
+        return cls(r.stuurgegevens(el, plek))
 
-def _gdi(r: Reader, el: etree._Element, plek: str) -> Message:
-    return GenereerDocumentIdentificatie(r.stuurgegevens(el, plek))
+    return parse
 
 
 def _identificatie_in(r: Reader, el: etree._Element, local: str, plek: str) -> str:
@@ -182,14 +185,14 @@ def _identificatie_in(r: Reader, el: etree._Element, local: str, plek: str) -> s
     return r.required(holder, q(ZKN, "identificatie"), f"{plek}/{local}/identificatie")
 
 
-def _gzi_du(r: Reader, el: etree._Element, plek: str) -> Message:
-    sg = r.stuurgegevens(el, plek)
-    return ZaakIdentificatieAntwoord(sg, _identificatie_in(r, el, "zaak", plek))
+def _identificatie_antwoord(cls: Callable[[Stuurgegevens, str], Message], local: str) -> _Parser:
+    """A Du02 answer: the new identificatie inside its ``zaak`` or ``document`` element."""
 
+    def parse(r: Reader, el: etree._Element, plek: str) -> Message:
+        sg = r.stuurgegevens(el, plek)
+        return cls(sg, _identificatie_in(r, el, local, plek))
 
-def _gdi_du(r: Reader, el: etree._Element, plek: str) -> Message:
-    sg = r.stuurgegevens(el, plek)
-    return DocumentIdentificatieAntwoord(sg, _identificatie_in(r, el, "document", plek))
+    return parse
 
 
 def _objects(r: Reader, el: etree._Element, plek: str, count: int) -> list[etree._Element]:
@@ -202,10 +205,17 @@ def _objects(r: Reader, el: etree._Element, plek: str, count: int) -> list[etree
     return objects
 
 
-def _creeer(r: Reader, el: etree._Element, plek: str) -> Message:
-    sg = r.stuurgegevens(el, plek)
-    (obj,) = _objects(r, el, plek, 1)
-    return CreeerZaak(sg, r.zaak(obj, f"{plek}/object"))
+def _kennisgeving(
+    cls: Callable[[Stuurgegevens, _T], Message], read: Callable[[Reader, etree._Element, str], _T]
+) -> _Parser:
+    """A Lk01 with one object (creeerZaak, voegZaakdocumentToe), read by ``read``."""
+
+    def parse(r: Reader, el: etree._Element, plek: str) -> Message:
+        sg = r.stuurgegevens(el, plek)
+        (obj,) = _objects(r, el, plek, 1)
+        return cls(sg, read(r, obj, f"{plek}/object"))
+
+    return parse
 
 
 def _update(r: Reader, el: etree._Element, plek: str) -> Message:
@@ -234,8 +244,13 @@ def _gelijk_id(r: Reader, el: etree._Element, plek: str) -> str:
     return r.required(gelijk, q(ZKN, "identificatie"), f"{plek}/gelijk/identificatie")
 
 
-def _gzd(r: Reader, el: etree._Element, plek: str) -> Message:
-    return GeefZaakdetails(r.stuurgegevens(el, plek), _gelijk_id(r, el, plek))
+def _vraag(cls: Callable[[Stuurgegevens, str], Message]) -> _Parser:
+    """A Lv01 question: its stuurgegevens and the identificatie it selects on (``gelijk``)."""
+
+    def parse(r: Reader, el: etree._Element, plek: str) -> Message:
+        return cls(r.stuurgegevens(el, plek), _gelijk_id(r, el, plek))
+
+    return parse
 
 
 def _antwoord_objects(r: Reader, el: etree._Element, plek: str) -> list[etree._Element]:
@@ -258,10 +273,6 @@ def _gzd_la(r: Reader, el: etree._Element, plek: str) -> Message:
     return ZaakdetailsAntwoord(sg, zaak, statussen)
 
 
-def _lijst(r: Reader, el: etree._Element, plek: str) -> Message:
-    return GeefLijstZaakdocumenten(r.stuurgegevens(el, plek), _gelijk_id(r, el, plek))
-
-
 def _lijst_la(r: Reader, el: etree._Element, plek: str) -> Message:
     sg = r.stuurgegevens(el, plek)
     objects = _antwoord_objects(r, el, plek)
@@ -281,22 +292,12 @@ def _lijst_la(r: Reader, el: etree._Element, plek: str) -> Message:
     return LijstZaakdocumentenAntwoord(sg, zaak_id, documenten)
 
 
-def _lezen(r: Reader, el: etree._Element, plek: str) -> Message:
-    return GeefZaakdocumentLezen(r.stuurgegevens(el, plek), _gelijk_id(r, el, plek))
-
-
 def _lezen_la(r: Reader, el: etree._Element, plek: str) -> Message:
     sg = r.stuurgegevens(el, plek)
     objects = _antwoord_objects(r, el, plek)
     if not objects:
         return ZaakdocumentAntwoord(sg, None)
     return ZaakdocumentAntwoord(sg, r.document(objects[0], f"{plek}/antwoord/object"))
-
-
-def _voeg_toe(r: Reader, el: etree._Element, plek: str) -> Message:
-    sg = r.stuurgegevens(el, plek)
-    (obj,) = _objects(r, el, plek, 1)
-    return VoegZaakdocumentToe(sg, r.document(obj, f"{plek}/object"))
 
 
 def _update_doc(r: Reader, el: etree._Element, plek: str) -> Message:
@@ -319,20 +320,22 @@ def _update_doc(r: Reader, el: etree._Element, plek: str) -> Message:
 
 
 _PARSERS: dict[str, _Parser] = {
-    "genereerZaakIdentificatie": _gzi,
-    "genereerZaakIdentificatie_Du02": _gzi_du,
-    "genereerDocumentIdentificatie": _gdi,
-    "genereerDocumentIdentificatie_Du02": _gdi_du,
-    "creeerZaak": _creeer,
+    "genereerZaakIdentificatie": _stuurgegevens_only(GenereerZaakIdentificatie),
+    "genereerZaakIdentificatie_Du02": _identificatie_antwoord(ZaakIdentificatieAntwoord, "zaak"),
+    "genereerDocumentIdentificatie": _stuurgegevens_only(GenereerDocumentIdentificatie),
+    "genereerDocumentIdentificatie_Du02": _identificatie_antwoord(
+        DocumentIdentificatieAntwoord, "document"
+    ),
+    "creeerZaak": _kennisgeving(CreeerZaak, Reader.zaak),
     "updateZaak": _update,
     "actualiseerZaakstatus": _actualiseer,
-    "geefZaakdetails": _gzd,
+    "geefZaakdetails": _vraag(GeefZaakdetails),
     "geefZaakdetails_La01": _gzd_la,
-    "geefLijstZaakdocumenten": _lijst,
+    "geefLijstZaakdocumenten": _vraag(GeefLijstZaakdocumenten),
     "geefLijstZaakdocumenten_La01": _lijst_la,
-    "geefZaakdocumentLezen": _lezen,
+    "geefZaakdocumentLezen": _vraag(GeefZaakdocumentLezen),
     "geefZaakdocumentLezen_La01": _lezen_la,
-    "voegZaakdocumentToe": _voeg_toe,
+    "voegZaakdocumentToe": _kennisgeving(VoegZaakdocumentToe, Reader.document),
     "updateZaakdocument": _update_doc,
 }
 

@@ -135,6 +135,20 @@ class LedgerRow:
     created_at: datetime | None
     updated_at: datetime | None
 
+    @classmethod
+    def of(cls, entry: LedgerEntry) -> LedgerRow:
+        """The row beheer sees: the target key and last error masked (they may hold a BSN)."""
+        return cls(
+            target=entry.target_system,
+            target_key=mask_text(entry.target_key or ""),
+            operation=entry.operation,
+            state=entry.state,
+            attempts=entry.attempts,
+            last_error=mask_text(entry.last_error or ""),
+            created_at=as_utc(entry.created_at),
+            updated_at=as_utc(entry.updated_at),
+        )
+
 
 @dataclass
 class AuditRow:
@@ -200,19 +214,7 @@ def ledger_rows(
         query = query.where(LedgerEntry.flow == flow)
     if system:
         query = query.where(LedgerEntry.source_system == system)
-    return [
-        LedgerRow(
-            target=e.target_system,
-            target_key=mask_text(e.target_key or ""),
-            operation=e.operation,
-            state=e.state,
-            attempts=e.attempts,
-            last_error=mask_text(e.last_error or ""),
-            created_at=as_utc(e.created_at),
-            updated_at=as_utc(e.updated_at),
-        )
-        for e in session.scalars(query.order_by(LedgerEntry.id)).all()
-    ]
+    return [LedgerRow.of(e) for e in session.scalars(query.order_by(LedgerEntry.id)).all()]
 
 
 def letter_detail(store: Store, letter_id: int) -> LetterDetail | None:

@@ -17,7 +17,6 @@ from sqlalchemy import or_, select
 
 from stuf.privacy import mask_bsn, mask_text
 from sync.beheer.fouten import AuditRow, LedgerRow, audit_rows
-from sync.beheer.overzicht import as_utc
 from sync.beheer.security import bsn_digest
 from sync.store.db import Store
 from sync.store.models import DeadLetter, DocumentZaak, IdentityLink, InboxMessage, LedgerEntry
@@ -101,22 +100,7 @@ def _history(store: Store, key: str) -> KeyHistory:
             .order_by(LedgerEntry.created_at, LedgerEntry.id)
             .limit(500)
         ).all()
-        for e in entries:
-            history.ledger.append(
-                (
-                    e.source_system,
-                    LedgerRow(
-                        target=e.target_system,
-                        target_key=mask_text(e.target_key or ""),
-                        operation=e.operation,
-                        state=e.state,
-                        attempts=e.attempts,
-                        last_error=mask_text(e.last_error or ""),
-                        created_at=as_utc(e.created_at),
-                        updated_at=as_utc(e.updated_at),
-                    ),
-                )
-            )
+        history.ledger.extend((e.source_system, LedgerRow.of(e)) for e in entries)
         letters = session.scalars(
             select(DeadLetter).where(DeadLetter.source_key == key).order_by(DeadLetter.id)
         ).all()
