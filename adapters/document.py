@@ -39,8 +39,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO, Generic, Protocol, TypeVar
 
-from adapters.errors import InvalidMessageError, PermanentError, TransientError
-from adapters.sftp.pinned import ChecksumMismatchError
+from adapters.errors import (
+    ChecksumMismatchError,
+    InvalidMessageError,
+    PermanentError,
+    TransientError,
+)
 from stuf.privacy import mask_text
 
 __all__ = [
@@ -179,7 +183,7 @@ class DocumentContent:
         """The blob, opened for binary reading; the caller closes it.
 
         A blob of another size than ``size`` cannot hash to ``sha256`` either: it raises
-        :class:`~adapters.sftp.pinned.ChecksumMismatchError` at once, before a byte is sent.
+        :class:`~adapters.errors.ChecksumMismatchError` at once, before a byte is sent.
         A missing blob is permanent (:class:`ContentUnavailableError`), any other OS error
         (a storage hiccup) transient.
         """

@@ -9,6 +9,7 @@
     │   ├── UnmappedCodeError   a code has no row in a mapping table (reason ``unmapped``)
     │   ├── InvalidMessageError malformed XML or schema-invalid StUF (reason ``invalid_message``)
     │   ├── FutureDateError     a datum/tijdstip implausibly far in the future (``future_date``)
+    │   ├── ChecksumMismatchError bytes read are not the bytes promised (``checksum_mismatch``)
     │   └── TargetRejectedError the target refused the write for good (Fo01/Fo03)
     └── ConfigError         the installation is wrong; stop and tell a developer
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 __all__ = [
     "AlreadyExistsError",
     "AmbiguousWriteError",
+    "ChecksumMismatchError",
     "ConfigError",
     "FutureDateError",
     "InvalidMessageError",
@@ -91,6 +93,20 @@ class ZaakOnbekendError(TargetRejectedError):
     has no link for it. Resend once the zaak is there."""
 
     reason = "zaak_onbekend"
+
+
+class ChecksumMismatchError(PermanentError):
+    """The bytes read from the source are not the bytes the source promised.
+
+    ``sha256`` is the digest of the bytes actually read (empty when there was nothing to
+    compare). Every transfer raises this one class, SFTP and HTTP alike, so the flows catch one.
+    """
+
+    reason = "checksum_mismatch"
+
+    def __init__(self, message: str, *, system: str, operation: str, sha256: str) -> None:
+        super().__init__(message, system=system, operation=operation)
+        self.sha256 = sha256
 
 
 class AlreadyExistsError(KetenbrugError):

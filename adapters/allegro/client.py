@@ -1,42 +1,46 @@
-"""Allegro's SFTP folder as a small client on paramiko, host key pinned.
+"""Allegro's SFTP folders as a client: exports read streamed and verified, return files written.
 
 Why this shape: the engine decides about retries, so the client only *classifies* what went
 wrong (``adapters/errors.py``): a dropped line is transient (and the next call reconnects), a
 host key that does not match is a configuration error that must never be retried blindly, and a
-file that is missing, unreadable or corrupt is a permanent fault about that one file. Files are
-trusted only when their ``.sha256`` sidecar is there, matches the bytes as streamed, and the
-``#EINDE;<n>`` trailer is complete.
+file that is missing, unreadable or corrupt is a permanent fault about that one file. The
+session, the pinned host key and that classification are the shared
+:class:`~adapters.sftp.pinned.PinnedSftp`. Files are trusted only when their ``.sha256`` sidecar
+is there, matches the bytes as streamed, and the ``#EINDE;<n>`` trailer is complete
+(:mod:`adapters.allegro.integrity`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import logging
 import re
 import stat
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from types import TracebackType
-from typing import BinaryIO, Self
+from typing import BinaryIO
 
 import paramiko
 
-from adapters.allegro.config import AllegroConfig
-from adapters.allegro.connect import SYSTEM, connect_pinned
+from adapters.allegro.config import SYSTEM, AllegroConfig
 from adapters.allegro.csv_format import (
     ExportScan,
-    TrailerError,
     check_trailer,
     render_return,
     render_return_header,
     render_return_rows,
     render_return_trailer,
 )
-from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
-from adapters.sftp.pinned import RemoteFileError, UnsafeNameError, is_temp_name
+from adapters.allegro.integrity import (
+    ExportChangedError,
+    ExportIntegrityError,
+    ExportNotReadyError,
+    read_sidecar,
+    verify_export,
+)
+from adapters.errors import TransientError
+from adapters.sftp.pinned import RemoteFileError, SftpClient, UnsafeNameError, is_temp_name
 from adapters.sftp.pinned import safe_name as shared_safe_name
 from stuf.privacy import mask_text
 
@@ -51,7 +55,6 @@ __all__ = [
     "ScannedExport",
     "UnsafeNameError",
     "VerifiedExport",
-    "connect_pinned",
     "is_temp_name",
     "safe_name",
 ]
@@ -61,27 +64,7 @@ log = logging.getLogger(__name__)
 CHUNK_SIZE = 32_768
 #: Bytes requested ahead while streaming a document: pipelined, yet bounded in memory.
 READ_WINDOW = 32 * CHUNK_SIZE
-_SIDECAR = re.compile(r"^([0-9a-f]{64})  (\S+)\n?$")
 _PARTIAL = re.compile(r"^\.(.+)\.retour\.([0-9a-f]{12})\.(\d+)\.(\d+)\.(\d+)\.(\d+)\.part$")
-
-
-class ExportNotReadyError(TransientError):
-    """The sidecar is not there yet: Allegro is still publishing; look again next run."""
-
-
-class ExportChangedError(TransientError):
-    """The export changed after it was verified: verify it again before reading on."""
-
-
-class ExportIntegrityError(PermanentError):
-    """An export that must not be processed: ``reason`` is ``truncated`` or
-    ``checksum_mismatch``; ``sha256`` is the digest of the bytes actually read."""
-
-    def __init__(self, message: str, *, reason: str, file: str, sha256: str) -> None:
-        super().__init__(message, system=SYSTEM, operation="read_export")
-        self.reason = reason
-        self.file = file
-        self.sha256 = sha256
 
 
 @dataclass(frozen=True)
@@ -136,66 +119,18 @@ def safe_name(name: str) -> str:
     return shared_safe_name(name, SYSTEM)
 
 
-class AllegroClient:
+class AllegroClient(SftpClient):
     """Reads exports from and writes return files to Allegro's SFTP folders.
 
-    Connects on first use and again after a dropped connection; no retries here (the engine
-    retries a :class:`TransientError`). Not thread-safe: one client per task.
+    The session is a :class:`~adapters.sftp.pinned.PinnedSftp` (``self._sftp``): it connects
+    on first use and again after a dropped connection and classifies what goes wrong; no
+    retries here (the engine retries a :class:`TransientError`). Not thread-safe: one client
+    per task, and Allegro allows one session at a time (its pool has one slot).
     """
 
     def __init__(self, config: AllegroConfig) -> None:
+        super().__init__(config, SYSTEM)
         self.config = config
-        self._ssh: paramiko.SSHClient | None = None
-        self._sftp: paramiko.SFTPClient | None = None
-
-    # ------------------------------------------------------------------ session
-    def _session(self) -> paramiko.SFTPClient:
-        transport = self._ssh.get_transport() if self._ssh is not None else None
-        if self._sftp is None or transport is None or not transport.is_active():
-            self.close()
-            self._ssh, self._sftp = connect_pinned(self.config)
-        return self._sftp
-
-    def close(self) -> None:
-        """Close the session (if any); the next call opens a new one."""
-        sftp, ssh, self._sftp, self._ssh = self._sftp, self._ssh, None, None
-        for closable in (sftp, ssh):
-            try:
-                if closable is not None:
-                    closable.close()
-            except (EOFError, OSError, paramiko.SSHException):
-                pass  # a connection already cut cannot be closed politely
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @contextmanager
-    def _guard(self, operation: str, file: str | None = None) -> Iterator[None]:
-        """Translate paramiko/socket errors; a missing *folder* is config, a missing file not."""
-        what = f"bestand {file}" if file else "map"
-        try:
-            yield
-        except KetenbrugError:
-            raise
-        except (FileNotFoundError, PermissionError) as exc:
-            text = "bestaat niet" if exc.errno == errno.ENOENT else "geen toegang"
-            kind = RemoteFileError if file else ConfigError
-            raise kind(f"Allegro {what}: {text}", system=SYSTEM, operation=operation) from exc
-        except (EOFError, OSError, paramiko.SSHException, paramiko.SFTPError) as exc:
-            self.close()  # reconnect lazily on the next call
-            raise TransientError(
-                f"Allegro-verbinding verbroken tijdens {operation}: {type(exc).__name__}",
-                system=SYSTEM,
-                operation=operation,
-            ) from exc
 
     # ------------------------------------------------------------------ export side
     def list_exports(self, prefix: str = "") -> list[str]:
@@ -204,8 +139,8 @@ class AllegroClient:
         Temporary names are skipped; a name breaking the safe-name rule is skipped with a
         warning (it must not stop the other files, and it is never used as a path).
         """
-        with self._guard("list_exports"):
-            names = self._session().listdir(self.config.export_dir)
+        with self._sftp.guard("list_exports"):
+            names = self._sftp.session().listdir(self.config.export_dir)
         exports = []
         for name in names:
             if is_temp_name(name) or not name.endswith(".csv") or not name.startswith(prefix):
@@ -230,9 +165,9 @@ class AllegroClient:
         """
         name = safe_name(name)
         path = f"{self.config.export_dir}/{name}"
-        with self._guard("read_export", name):
-            sftp = self._session()
-            sidecar = _read_sidecar(sftp, path, name)
+        with self._sftp.guard("read_export", name):
+            sftp = self._sftp.session()
+            sidecar = read_sidecar(sftp, path, name)
             digest = hashlib.sha256()
             content = bytearray()
             with sftp.open(path, "rb") as handle:
@@ -241,7 +176,7 @@ class AllegroClient:
                     digest.update(chunk)
                     content += chunk
         actual = digest.hexdigest()
-        _verify(name, sidecar, actual, lambda: check_trailer(bytes(content)))
+        verify_export(name, sidecar, actual, lambda: check_trailer(bytes(content)))
         log.info("allegro: %s gelezen en geverifieerd (%d bytes)", name, len(content))
         return VerifiedExport(name, bytes(content), actual)
 
@@ -255,16 +190,16 @@ class AllegroClient:
         path = f"{self.config.export_dir}/{name}"
         scan = ExportScan()
         digest = hashlib.sha256()
-        with self._guard("read_export", name):
-            sftp = self._session()
-            sidecar = _read_sidecar(sftp, path, name)
+        with self._sftp.guard("read_export", name):
+            sftp = self._sftp.session()
+            sidecar = read_sidecar(sftp, path, name)
             with sftp.open(path, "rb") as handle:
                 attrs = handle.stat()
                 for chunk in self._chunks(handle, 0, attrs.st_size or 0):
                     digest.update(chunk)
                     scan.feed(chunk)
         actual = digest.hexdigest()
-        _verify(name, sidecar, actual, scan.finish)
+        verify_export(name, sidecar, actual, scan.finish)
         if scan.size != (attrs.st_size or 0):
             raise TransientError(f"Allegro {name}: bestand veranderde tijdens lezen", system=SYSTEM)
         log.info("allegro: %s geverifieerd (%d bytes, %d regels)", name, scan.size, scan.newlines)
@@ -277,8 +212,8 @@ class AllegroClient:
         one that was verified (size or modification time changed): the caller scans again.
         """
         path = f"{self.config.export_dir}/{safe_name(export.name)}"
-        with self._guard("read_export", export.name):
-            handle = self._session().open(path, "rb")
+        with self._sftp.guard("read_export", export.name):
+            handle = self._sftp.session().open(path, "rb")
             attrs = handle.stat()
         if (attrs.st_size, int(attrs.st_mtime or 0)) != (export.size, export.mtime):
             handle.close()
@@ -293,7 +228,7 @@ class AllegroClient:
         chunks = self._chunks(handle, start, end)
         try:
             while True:
-                with self._guard("read_export", name):
+                with self._sftp.guard("read_export", name):
                     chunk = next(chunks, None)
                 if chunk is None:
                     return
@@ -330,9 +265,9 @@ class AllegroClient:
         name = safe_name(name)
         stem = name.removesuffix(".csv")
         folder = self.config.return_dir
-        with self._guard("find_partial_return", name):
+        with self._sftp.guard("find_partial_return", name):
             found = []
-            for entry in self._session().listdir(folder):
+            for entry in self._sftp.session().listdir(folder):
                 match = _PARTIAL.match(entry)
                 if match and match.group(1) == stem:
                     numbers = (int(match.group(i)) for i in range(3, 7))
@@ -340,13 +275,13 @@ class AllegroClient:
             if len(found) == 1:
                 return found[0]
             for partial in found:
-                self._session().remove(f"{folder}/{partial.file_name}")
+                self._sftp.session().remove(f"{folder}/{partial.file_name}")
         return None
 
     def remove_partial_return(self, partial: PartialReturn) -> None:
-        guard = self._guard("remove_partial_return", partial.export)
+        guard = self._sftp.guard("remove_partial_return", partial.export)
         with guard, contextlib.suppress(FileNotFoundError):
-            self._session().remove(f"{self.config.return_dir}/{partial.file_name}")
+            self._sftp.session().remove(f"{self.config.return_dir}/{partial.file_name}")
 
     def extend_return(
         self,
@@ -371,8 +306,8 @@ class AllegroClient:
         if final:
             data += render_return_trailer(count)
         final_name = f"{name.removesuffix('.csv')}.retour.csv"
-        with self._guard("write_return", final_name):
-            sftp = self._session()
+        with self._sftp.guard("write_return", final_name):
+            sftp = self._sftp.session()
             if partial.length == 0:
                 data = render_return_header() + data
                 source = f"{folder}/.{final_name}.part"
@@ -403,8 +338,8 @@ class AllegroClient:
             f"{self.config.return_dir}/verwerkt/{stem}.retour.csv",
             f"{self.config.export_dir}/archief/{name}",
         )
-        with self._guard("has_return", name):
-            sftp = self._session()
+        with self._sftp.guard("has_return", name):
+            sftp = self._sftp.session()
             for path in candidates:
                 try:
                     sftp.stat(path)
@@ -428,8 +363,8 @@ class AllegroClient:
         used as a path.
         """
         path = self._export_path(relative) if relative else self.config.export_dir
-        with self._guard("list_export_dir"):
-            names = self._session().listdir(path)
+        with self._sftp.guard("list_export_dir"):
+            names = self._sftp.session().listdir(path)
         listed = []
         for name in names:
             try:
@@ -445,9 +380,9 @@ class AllegroClient:
         points) counts as absent: it cannot be a document.
         """
         path = self._export_path(relative)
-        with self._guard("export_file_size", relative.rsplit("/", 1)[-1]):
+        with self._sftp.guard("export_file_size", relative.rsplit("/", 1)[-1]):
             try:
-                attrs = self._session().lstat(path)
+                attrs = self._sftp.session().lstat(path)
             except FileNotFoundError:
                 return None
         if attrs.st_mode is None or not stat.S_ISREG(attrs.st_mode):
@@ -457,9 +392,9 @@ class AllegroClient:
     def export_path_exists(self, relative: str) -> bool:
         """True when ``export_dir/<relative>`` exists (file or folder)."""
         path = self._export_path(relative)
-        with self._guard("export_path_exists", relative.rsplit("/", 1)[-1]):
+        with self._sftp.guard("export_path_exists", relative.rsplit("/", 1)[-1]):
             try:
-                self._session().stat(path)
+                self._sftp.session().stat(path)
             except FileNotFoundError:
                 return False
         return True
@@ -479,25 +414,36 @@ class AllegroClient:
         size = 0
         file = relative.rsplit("/", 1)[-1]
         # the guard is entered first, so it also classifies what opening the file raises
-        with self._guard("download_export_file", file), self._session().open(path, "rb") as handle:
+        guard = self._sftp.guard("download_export_file", file)
+        with guard, self._sftp.session().open(path, "rb") as handle:
             total = handle.stat().st_size or 0
             if max_bytes is not None:
                 total = min(total, max_bytes + 1)
-            while size < total:
-                end = min(total, size + READ_WINDOW)
-                window = [
-                    (offset, min(CHUNK_SIZE, end - offset))
-                    for offset in range(size, end, CHUNK_SIZE)
-                ]
-                for block in handle.readv(window):
-                    if not block:
-                        break
-                    digest.update(block)
-                    sink.write(block)
-                    size += len(block)
-                if size < end:
-                    break  # the file got shorter while reading: the checksum will tell
+            # a file that got shorter while reading ends early: the checksum will tell
+            for block in self._chunks(handle, 0, total):
+                digest.update(block)
+                sink.write(block)
+                size += len(block)
         return digest.hexdigest(), size
+
+    def move_exports(self, entries: Sequence[str], folder: str) -> None:
+        """Move ``entries`` of ``export_dir`` into ``export_dir/<folder>/``, in the given order.
+
+        The folder is made when missing. What is gone already is skipped, and a folder whose
+        target exists (the same export delivered again) is merged into it, so running a move
+        that was cut short again just finishes it.
+        """
+        export_dir = self.config.export_dir
+        target = f"{export_dir}/{safe_name(folder)}"
+        with self._sftp.guard("archive", entries[0] if entries else None):
+            sftp = self._sftp.session()
+            try:
+                sftp.mkdir(target)
+            except OSError:
+                if not _is_dir(sftp, target):
+                    raise
+            for entry in entries:
+                _move(sftp, f"{export_dir}/{safe_name(entry)}", f"{target}/{entry}")
 
     # ------------------------------------------------------------------ return side
     def write_return(self, name: str, rows: Sequence[tuple[str, str, str]]) -> str:
@@ -509,54 +455,30 @@ class AllegroClient:
         name = safe_name(name)
         final = f"{name.removesuffix('.csv')}.retour.csv"
         data = render_return(rows)
-        folder = self.config.return_dir
-        with self._guard("write_return", final):
-            sftp = self._session()
-            temp = f"{folder}/.{final}.part"
-            with sftp.open(temp, "wb") as handle:
-                handle.write(data)
-            sftp.posix_rename(temp, f"{folder}/{final}")
+        with self._sftp.guard("write_return", final):
+            self._sftp.publish_bytes(self.config.return_dir, final, data)
         log.info("allegro: retourbestand %s geschreven (%d regels)", final, len(rows))
         return final
 
 
-def _read_sidecar(sftp: paramiko.SFTPClient, path: str, name: str) -> bytes:
-    """The export's ``.sha256`` sidecar; without it the export is still being published."""
+def _is_dir(sftp: paramiko.SFTPClient, path: str) -> bool:
     try:
-        with sftp.open(path + ".sha256", "rb") as handle:
-            return bytes(handle.read(4096))
+        mode = sftp.stat(path).st_mode
     except FileNotFoundError:
-        raise ExportNotReadyError(
-            f"Allegro {name}: nog geen .sha256, bestand niet klaar", system=SYSTEM
-        ) from None
+        return False
+    return mode is not None and stat.S_ISDIR(mode)
 
 
-def _verify(name: str, sidecar: bytes, actual: str, check_trailer_of: Callable[[], object]) -> None:
-    """One verdict for a read export, whole or streamed: its trailer, then its SHA-256."""
-    expected = _sidecar_digest(sidecar, name, actual)
+def _move(sftp: paramiko.SFTPClient, source: str, target: str) -> None:
+    """Rename ``source`` to ``target``; nothing when ``source`` is gone (moved before). A folder
+    whose target exists already (the same export name delivered again) is merged into it."""
     try:
-        check_trailer_of()
-    except TrailerError as exc:
-        raise ExportIntegrityError(
-            f"Allegro {name}: {exc}", reason="truncated", file=name, sha256=actual
-        ) from exc
-    if actual != expected:
-        raise ExportIntegrityError(
-            f"Allegro {name}: SHA-256 {actual[:12]}… wijkt af van sidecar {expected[:12]}…",
-            reason="checksum_mismatch",
-            file=name,
-            sha256=actual,
-        )
-
-
-def _sidecar_digest(sidecar: bytes, name: str, actual: str) -> str:
-    """The hex digest in a ``sha256sum`` line naming ``name``; a bad sidecar is a mismatch."""
-    match = _SIDECAR.match(sidecar.decode("ascii", errors="replace"))
-    if match is None or match.group(2) != name:
-        raise ExportIntegrityError(
-            f"Allegro {name}: sidecar .sha256 onleesbaar of voor een ander bestand",
-            reason="checksum_mismatch",
-            file=name,
-            sha256=actual,
-        )
-    return match.group(1)
+        mode = sftp.lstat(source).st_mode
+    except FileNotFoundError:
+        return
+    if mode is not None and stat.S_ISDIR(mode) and _is_dir(sftp, target):
+        for child in sftp.listdir(source):
+            sftp.posix_rename(f"{source}/{child}", f"{target}/{child}")
+        sftp.rmdir(source)
+        return
+    sftp.posix_rename(source, target)

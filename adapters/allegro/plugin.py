@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters.registry import AdapterRegistration, Pool, SourceContext, SourceSpec
+from adapters.sftp.form import connection_form
 
 if TYPE_CHECKING:  # the registry is read while DAG files are parsed: import lazily
     from adapters.allegro.config import AllegroConfig
@@ -36,14 +37,10 @@ def document_source(config: AllegroConfig, context: SourceContext) -> AllegroDoc
 
 
 def probe(config: AllegroConfig) -> None:
-    """List the export folder: the pinned host key, the login and the folder in one call."""
-    from adapters.allegro.client import AllegroClient
+    """Is the export folder there (the pinned host key and the login checked on the way)?"""
+    from adapters.sftp.pinned import probe_folder
 
-    client = AllegroClient(config)
-    try:
-        client.list_exports()
-    finally:
-        client.close()
+    probe_folder(config, SYSTEM, config.export_dir)
 
 
 REGISTRATION = AdapterRegistration(
@@ -60,13 +57,5 @@ REGISTRATION = AdapterRegistration(
     probe="adapters.allegro.plugin:probe",
     simulator="simulators.allegro:AllegroExporter",
     contract="tests.contract.harnesses:AllegroHarness",
-    ui_behaviour={
-        "hidden_fields": ["schema", "password"],
-        "relabeling": {"login": "Gebruiker"},
-        "placeholders": {
-            "port": "22",
-            "extra": '{"private_key_path": "/run/secrets/allegro_key", "known_hosts_line": '
-            '"[allegro.local]:22 ssh-ed25519 AAAA...", "export_dir": "export"}',
-        },
-    },
+    ui_behaviour=connection_form(SYSTEM, export_dir="export"),
 )

@@ -30,16 +30,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.allegro.client import (
-    SYSTEM,
-    AllegroClient,
-    ExportChangedError,
-    ExportIntegrityError,
-    ExportNotReadyError,
-    PartialReturn,
-    RemoteFileError,
-    ScannedExport,
-)
+from adapters.allegro.client import AllegroClient, PartialReturn, ScannedExport
+from adapters.allegro.config import SYSTEM
 from adapters.allegro.csv_format import (
     LineError,
     ZaakMutatie,
@@ -50,6 +42,8 @@ from adapters.allegro.csv_format import (
     repeat_error,
     same_mutatie,
 )
+from adapters.allegro.export_verdict import rejected_batch, take_export
+from adapters.allegro.integrity import ExportChangedError
 from adapters.base import RecordError, SourceBatch, SourceRecord
 from adapters.errors import InvalidMessageError, PermanentError
 
@@ -114,6 +108,10 @@ class _Verified:
     export: ScannedExport
     repeats: dict[int, LineError | None]  # file line -> its error, or None: exact repeat
 
+    @property
+    def sha256(self) -> str:
+        return self.export.sha256
+
 
 @dataclass
 class _Reader:
@@ -154,17 +152,13 @@ class AllegroZakenSource:
         for name in self.client.list_exports(self.prefix):
             if self.client.has_return(name):
                 continue
-            try:
-                verified = self._verify(name)
-            except ExportNotReadyError:
-                log.info("allegro: %s nog niet compleet (geen sidecar), volgende keer", name)
+            taken = take_export(self.client, name, self.prefix, self._verify)
+            if taken is None:
                 continue
-            except ExportIntegrityError as exc:
-                return self._corrupt_batch(name, exc.sha256, exc)
-            except RemoteFileError as exc:
-                if name not in self.client.list_exports(self.prefix):
-                    continue  # archived or withdrawn between listing and reading
-                return self._corrupt_batch(name, "onleesbaar", exc)  # not blocking later files
+            if taken.export is None:
+                assert taken.failure is not None
+                return self._corrupt_batch(name, taken.sha256, taken.failure)
+            verified = taken.export
             try:
                 check_header(verified.export.scan.header)
             except InvalidMessageError as exc:
@@ -329,14 +323,13 @@ class AllegroZakenSource:
 
     def _corrupt_batch(self, name: str, sha256: str, error: PermanentError) -> SourceBatch:
         """A file that failed its checks: one error for the whole file, no records from it."""
-        log.warning("allegro: %s afgekeurd: %s", name, error.reason)
-        ref = f"{SYSTEM}:{name}"
-        record = RecordError(SYSTEM, f"{SYSTEM}-file:{name}:{sha256[:12]}", ref, error)
-        return SourceBatch(
-            records=[record],
+        return rejected_batch(
+            name,
+            sha256,
+            error,
+            key_prefix=f"{SYSTEM}-file",
+            ref=f"{SYSTEM}:{name}",
             cursor_after=name,
-            ref=ref,
-            context={"file": name, "sha256": sha256, "corrupt": error.reason},
         )
 
     # ------------------------------------------------------------------ answering

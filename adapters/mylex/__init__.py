@@ -7,17 +7,18 @@ builds the metadata and validates it against the official XSD copied into ``sche
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from adapters.sftp.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from adapters.errors import ChecksumMismatchError
     from adapters.mylex.client import SYSTEM, ArchiveEntry, MyLexClient
     from adapters.mylex.config import MyLexConfig
     from adapters.mylex.mdto import MdtoMetadata, mdto_errors
-    from adapters.sftp.pinned import ChecksumMismatchError, UnsafeNameError
+    from adapters.sftp.pinned import UnsafeNameError
 
-# Lazy (PEP 562): the adapter registry imports this package while Airflow parses DAG files,
-# and the clients pull in paramiko; a name is imported when it is first used.
+# Lazy (adapters.sftp.lazy): this package is imported while Airflow parses DAG files.
 _EXPORTS = {
     "SYSTEM": "adapters.mylex.client",
     "ArchiveEntry": "adapters.mylex.client",
@@ -25,15 +26,11 @@ _EXPORTS = {
     "MyLexConfig": "adapters.mylex.config",
     "MdtoMetadata": "adapters.mylex.mdto",
     "mdto_errors": "adapters.mylex.mdto",
-    "ChecksumMismatchError": "adapters.sftp.pinned",
+    "ChecksumMismatchError": "adapters.errors",
     "UnsafeNameError": "adapters.sftp.pinned",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [

@@ -20,8 +20,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import BinaryIO, Self
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from adapters.errors import InvalidMessageError
@@ -33,7 +32,7 @@ from adapters.mylex.mdto import (
     read_bestand,
     require_valid,
 )
-from adapters.sftp.pinned import PinnedSftp, UnsafeNameError, is_temp_name, safe_name
+from adapters.sftp.pinned import SftpClient, UnsafeNameError, is_temp_name, safe_name
 from stuf.errors import StufError
 
 __all__ = ["SYSTEM", "ArchiveEntry", "MyLexClient"]
@@ -55,28 +54,13 @@ class ArchiveEntry:
     size: int
 
 
-class MyLexClient:
+class MyLexClient(SftpClient):
     """Writes documents into and lists the MyLex archive. Not thread-safe: one per task."""
 
     def __init__(self, config: MyLexConfig) -> None:
+        super().__init__(config, SYSTEM)
         self.config = config
-        self._sftp = PinnedSftp(config, SYSTEM)
         self.archief = f"{config.root_dir}/archief"
-
-    def close(self) -> None:
-        """Close the session; the next call reconnects."""
-        self._sftp.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # ------------------------------------------------------------------ write
     def put_document(

@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from adapters.sftp.pinned import (
-    DEFAULT_TIMEOUT_S,
-    SftpConfigError,
-    check_settings,
-    relative_dir,
-)
+from adapters.sftp.settings import DEFAULT_TIMEOUT_S, PinnedSftpConfig, SftpConfigError
 
 __all__ = ["DEFAULT_TIMEOUT_S", "MyLexConfig", "SftpConfigError"]
 
 
 @dataclass(frozen=True)
-class MyLexConfig:
+class MyLexConfig(PinnedSftpConfig):
     """Where and as whom Ketenbrug reads and writes the old archive.
 
     ``root_dir`` (relative to the SFTP login folder) holds ``archief/<jaar>/<zaak>/``.
-    ``known_hosts_line`` names ``host:port`` exactly as dialled; a timeout is never None.
     """
 
-    host: str
-    port: int
-    username: str
-    key_path: str
-    known_hosts_line: str
-    root_dir: str = "mylex"
-    timeout_s: float = DEFAULT_TIMEOUT_S
+    title: ClassVar[str] = "MyLex"
+    folders: ClassVar[tuple[str, ...]] = ("root_dir",)
 
-    def __post_init__(self) -> None:
-        check_settings(self, "MyLex")
-        relative_dir("root_dir", self.root_dir)
+    root_dir: str = "mylex"

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from adapters.registry import AdapterRegistration, BuiltTarget, Pool, TargetContext
 from adapters.roles import ARCHIEF
+from adapters.sftp.form import connection_form
 
 if TYPE_CHECKING:  # the registry is read while DAG files are parsed: import lazily
     from adapters.mylex.config import MyLexConfig
@@ -24,14 +25,9 @@ def document_target(config: MyLexConfig, _context: TargetContext) -> BuiltTarget
 
 def probe(config: MyLexConfig) -> None:
     """Is the archive root there (the pinned host key and the login checked on the way)?"""
-    from adapters.sftp.pinned import PinnedSftp
+    from adapters.sftp.pinned import probe_folder
 
-    sftp = PinnedSftp(config, SYSTEM)
-    try:
-        with sftp.guard("verbindingstest"):
-            sftp.session().listdir(config.root_dir)
-    finally:
-        sftp.close()
+    probe_folder(config, SYSTEM, config.root_dir)
 
 
 REGISTRATION = AdapterRegistration(
@@ -45,13 +41,5 @@ REGISTRATION = AdapterRegistration(
     probe="adapters.mylex.plugin:probe",
     simulator="simulators.mylex:MyLexArchive",
     contract="tests.contract.harnesses:MyLexHarness",
-    ui_behaviour={
-        "hidden_fields": ["schema", "password"],
-        "relabeling": {"login": "Gebruiker"},
-        "placeholders": {
-            "port": "22",
-            "extra": '{"private_key_path": "/run/secrets/mylex_key", "known_hosts_line": '
-            '"[mylex.local]:22 ssh-ed25519 AAAA...", "root_dir": "mylex"}',
-        },
-    },
+    ui_behaviour=connection_form(SYSTEM, root_dir="mylex"),
 )

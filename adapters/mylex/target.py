@@ -21,11 +21,11 @@ from adapters.document import (
     document_parts,
     require_pdf,
 )
-from adapters.errors import InvalidMessageError, PermanentError
+from adapters.errors import ChecksumMismatchError, InvalidMessageError, PermanentError
 from adapters.mylex.client import SYSTEM, MyLexClient
 from adapters.mylex.config import MyLexConfig
 from adapters.mylex.mdto import MdtoMetadata
-from adapters.sftp.pinned import ChecksumMismatchError, safe_name
+from adapters.sftp.pinned import safe_name
 
 __all__ = ["ARCHIVEER_DOCUMENT", "DEFAULT_AUTEUR", "MyLexArchivering", "MyLexTarget"]
 

@@ -1,10 +1,10 @@
 """A pinned SFTP session that publishes files atomically and verifies SHA-256 while streaming.
 
-Why a shared module: Xtendis and MyLex are both SFTP *targets* with the same rules
+Why a shared module: Allegro, Xtendis and MyLex all speak SFTP with the same rules
 (``docs/file-layouts.md``): the host key is pinned, every file is written under a temporary
 name and renamed, and the checksum is computed on the bytes as they go out, never by reading a
-whole document into memory. It lives here because this package was written first; it knows
-nothing of Xtendis (the system name is a parameter), so it can move to ``adapters/`` as is.
+whole document into memory. It knows no system (the name is a parameter); each adapter's client
+holds one :class:`PinnedSftp` (through :class:`SftpClient`) and adds its own protocol.
 
 Errors are classified once: a dropped line is transient (the next call reconnects), a host key
 or login that does not fit is a configuration error, a wrong checksum is permanent.
@@ -24,7 +24,13 @@ from typing import BinaryIO, Self
 
 import paramiko
 
-from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
+from adapters.errors import (
+    ChecksumMismatchError,
+    ConfigError,
+    KetenbrugError,
+    PermanentError,
+    TransientError,
+)
 from adapters.failpoints import crash_point
 from adapters.sftp.settings import (
     DEFAULT_TIMEOUT_S,
@@ -39,15 +45,17 @@ from stuf.privacy import mask_text
 __all__ = [
     "CHUNK_SIZE",
     "DEFAULT_TIMEOUT_S",
-    "ChecksumMismatchError",
+    "Closing",
     "PinnedSftp",
     "RemoteFileError",
+    "SftpClient",
     "SftpConfigError",
     "SftpSettings",
     "UnsafeNameError",
     "check_settings",
     "connect_pinned",
     "is_temp_name",
+    "probe_folder",
     "relative_dir",
     "safe_name",
 ]
@@ -68,16 +76,6 @@ class RemoteFileError(PermanentError):
     """One remote file is missing or not readable/writable for us."""
 
     reason = "file_unavailable"
-
-
-class ChecksumMismatchError(PermanentError):
-    """The bytes read from the source are not the bytes the source promised."""
-
-    reason = "checksum_mismatch"
-
-    def __init__(self, message: str, *, system: str, operation: str, sha256: str) -> None:
-        super().__init__(message, system=system, operation=operation)
-        self.sha256 = sha256
 
 
 def _temp_path(folder: str, name: str) -> str:
@@ -155,7 +153,25 @@ def connect_pinned(
     return ssh, sftp
 
 
-class PinnedSftp:
+class Closing:
+    """``with`` support for anything that has a ``close()``: it is closed on leaving the block."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class PinnedSftp(Closing):
     """A lazily (re)connected pinned session plus atomic, checksummed uploads.
 
     Not thread-safe: one client per task. No retries here; the engine retries a
@@ -183,17 +199,6 @@ class PinnedSftp:
             with contextlib.suppress(EOFError, OSError, paramiko.SSHException):
                 if closable is not None:
                     closable.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @contextmanager
     def guard(self, operation: str, file: str | None = None) -> Iterator[None]:
@@ -311,3 +316,29 @@ class PinnedSftp:
         with contextlib.suppress(EOFError, OSError, paramiko.SSHException):
             if self._sftp is not None:
                 self._sftp.remove(temp)
+
+
+class SftpClient(Closing):
+    """Base of an adapter's client: it holds one :class:`PinnedSftp` as ``_sftp``.
+
+    Composition: the client offers its system's protocol (exports, drops, an archive) and
+    leaves the session, its reconnects and the error classification to the one session class.
+    Not thread-safe: one client per task.
+    """
+
+    def __init__(self, settings: SftpSettings, system: str) -> None:
+        self._sftp = PinnedSftp(settings, system)
+
+    def close(self) -> None:
+        """Close the session (if any); the next call reconnects."""
+        self._sftp.close()
+
+
+def probe_folder(settings: SftpSettings, system: str, folder: str) -> None:
+    """List ``folder`` once: the pinned host key, the login and the folder checked in one call.
+
+    The connection test of every SFTP adapter (``AdapterRegistration.probe``); it raises what a
+    task would raise (``ConfigError`` for a key, login or folder that does not fit).
+    """
+    with PinnedSftp(settings, system) as sftp, sftp.guard("verbindingstest"):
+        sftp.session().listdir(folder)

@@ -8,8 +8,9 @@ without a usable pinned key cannot even be built (no trust on first use anywhere
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import paramiko
 
@@ -17,6 +18,7 @@ from adapters.errors import ConfigError
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
+    "PinnedSftpConfig",
     "SftpConfigError",
     "SftpSettings",
     "check_settings",
@@ -119,3 +121,31 @@ def connection_fields(connection: Any, conn_id: str, system: str) -> dict[str, A
         "known_hosts_line": str(extra["known_hosts_line"]),
         "timeout_s": float(extra.get("timeout_s", DEFAULT_TIMEOUT_S)),
     }
+
+
+@dataclass(frozen=True)
+class PinnedSftpConfig:
+    """Base of an adapter's frozen SFTP config: the connection fields, checked when built.
+
+    ``known_hosts_line`` is one OpenSSH known_hosts line naming ``host:port`` exactly as
+    dialled; it is the only host key trusted. A timeout is never None: a hung server must not
+    hang the nightly run. A subclass adds its folders (each with a default) and names them in
+    ``folders``: they are relative to the SFTP login folder, never ``..``.
+    """
+
+    #: The system as a beheerder reads it in an error text.
+    title: ClassVar[str] = "SFTP"
+    #: The subclass's folder fields, checked by :func:`relative_dir`.
+    folders: ClassVar[tuple[str, ...]] = ()
+
+    host: str
+    port: int
+    username: str
+    key_path: str
+    known_hosts_line: str
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+    def __post_init__(self) -> None:
+        check_settings(self, self.title)
+        for name in self.folders:
+            relative_dir(name, getattr(self, name))

@@ -8,11 +8,13 @@ and reads receipts, :mod:`adapters.sftp.pinned` is the generic pinned SFTP plumb
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from adapters.sftp.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from adapters.sftp.pinned import ChecksumMismatchError, UnsafeNameError
+    from adapters.errors import ChecksumMismatchError
+    from adapters.sftp.pinned import UnsafeNameError
     from adapters.xtendis.client import ReceiptTimeoutError, XtendisClient
     from adapters.xtendis.config import XtendisConfig
     from adapters.xtendis.index import (
@@ -24,10 +26,9 @@ if TYPE_CHECKING:
         parse_receipt,
     )
 
-# Lazy (PEP 562): the adapter registry imports this package while Airflow parses DAG files,
-# and the clients pull in paramiko; a name is imported when it is first used.
+# Lazy (adapters.sftp.lazy): this package is imported while Airflow parses DAG files.
 _EXPORTS = {
-    "ChecksumMismatchError": "adapters.sftp.pinned",
+    "ChecksumMismatchError": "adapters.errors",
     "UnsafeNameError": "adapters.sftp.pinned",
     "ReceiptTimeoutError": "adapters.xtendis.client",
     "XtendisClient": "adapters.xtendis.client",
@@ -40,11 +41,7 @@ _EXPORTS = {
     "parse_receipt": "adapters.xtendis.index",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [

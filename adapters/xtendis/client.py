@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import logging
 import time
-from types import TracebackType
-from typing import BinaryIO, Self
+from typing import BinaryIO
 
 from adapters.errors import AmbiguousWriteError
-from adapters.sftp.pinned import PinnedSftp, safe_name
+from adapters.sftp.pinned import SftpClient, safe_name
 from adapters.xtendis.config import XtendisConfig
 from adapters.xtendis.index import SYSTEM, Receipt, XtendisIndex, build_index, parse_receipt
 
@@ -30,30 +29,15 @@ class ReceiptTimeoutError(AmbiguousWriteError):
     """No receipt in time: the drop may still be imported; look for its receipt before a re-drop."""
 
 
-class XtendisClient:
+class XtendisClient(SftpClient):
     """Drops documents into Xtendis' hot folder and reads the receipts.
 
     Connects on first use and again after a dropped connection. Not thread-safe.
     """
 
     def __init__(self, config: XtendisConfig) -> None:
+        super().__init__(config, SYSTEM)
         self.config = config
-        self._sftp = PinnedSftp(config, SYSTEM)
-
-    def close(self) -> None:
-        """Close the session; the next call reconnects."""
-        self._sftp.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # ------------------------------------------------------------------ drop
     def drop(
@@ -66,7 +50,7 @@ class XtendisClient:
         """Drop ``<name>.pdf``, ``<name>.xml`` and, last, the ``<name>.sha256`` marker.
 
         ``content`` is read in chunks, never whole. With ``expected_sha256`` a mismatch raises
-        :class:`~adapters.sftp.pinned.ChecksumMismatchError` (``checksum_mismatch``)
+        :class:`~adapters.errors.ChecksumMismatchError` (``checksum_mismatch``)
         and the temp file is removed: nothing is published. Returns the SHA-256 of the pdf.
         A cut connection raises :class:`~adapters.errors.TransientError`; what was renamed by
         then is harmless without its marker (Xtendis ignores it, a re-drop overwrites it).

@@ -7,35 +7,19 @@ reading client dossiers, so a config without a usable ``known_hosts`` line canno
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from adapters.sftp.pinned import (
-    DEFAULT_TIMEOUT_S,
-    SftpConfigError,
-    check_settings,
-    relative_dir,
-)
+from adapters.sftp.settings import DEFAULT_TIMEOUT_S, PinnedSftpConfig, SftpConfigError
 
 __all__ = ["DEFAULT_TIMEOUT_S", "SftpConfigError", "XtendisConfig"]
 
 
 @dataclass(frozen=True)
-class XtendisConfig:
-    """Where and as whom Ketenbrug drops documents for Xtendis.
+class XtendisConfig(PinnedSftpConfig):
+    """Where and as whom Ketenbrug drops documents for Xtendis (hot folder, receipts)."""
 
-    ``known_hosts_line`` names ``host:port`` exactly as dialled; it is the only trusted key.
-    The folders are relative to the SFTP login folder. A timeout is never None.
-    """
+    title: ClassVar[str] = "Xtendis"
+    folders: ClassVar[tuple[str, ...]] = ("hotfolder_dir", "receipts_dir")
 
-    host: str
-    port: int
-    username: str
-    key_path: str
-    known_hosts_line: str
     hotfolder_dir: str = "hotfolder"
     receipts_dir: str = "receipts"
-    timeout_s: float = DEFAULT_TIMEOUT_S
-
-    def __post_init__(self) -> None:
-        check_settings(self, "Xtendis")
-        relative_dir("hotfolder_dir", self.hotfolder_dir)
-        relative_dir("receipts_dir", self.receipts_dir)

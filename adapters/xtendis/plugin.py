@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from adapters.errors import ConfigError
 from adapters.registry import AdapterRegistration, BuiltTarget, Pool, TargetContext
 from adapters.roles import DOSSIER
+from adapters.sftp.form import connection_form
 
 if TYPE_CHECKING:  # the registry is read while DAG files are parsed: import lazily
     from adapters.xtendis.config import XtendisConfig
@@ -34,14 +35,9 @@ def document_target(config: XtendisConfig, context: TargetContext) -> BuiltTarge
 
 def probe(config: XtendisConfig) -> None:
     """Is the hot folder there (the pinned host key and the login checked on the way)?"""
-    from adapters.sftp.pinned import PinnedSftp
+    from adapters.sftp.pinned import probe_folder
 
-    sftp = PinnedSftp(config, SYSTEM)
-    try:
-        with sftp.guard("verbindingstest"):
-            sftp.session().listdir(config.hotfolder_dir)
-    finally:
-        sftp.close()
+    probe_folder(config, SYSTEM, config.hotfolder_dir)
 
 
 REGISTRATION = AdapterRegistration(
@@ -55,13 +51,5 @@ REGISTRATION = AdapterRegistration(
     probe="adapters.xtendis.plugin:probe",
     simulator="simulators.xtendis:XtendisHotFolder",
     contract="tests.contract.harnesses:XtendisHarness",
-    ui_behaviour={
-        "hidden_fields": ["schema", "password"],
-        "relabeling": {"login": "Gebruiker"},
-        "placeholders": {
-            "port": "22",
-            "extra": '{"private_key_path": "/run/secrets/xtendis_key", "known_hosts_line": '
-            '"[xtendis.local]:22 ssh-ed25519 AAAA...", "hotfolder_dir": "hotfolder"}',
-        },
-    },
+    ui_behaviour=connection_form(SYSTEM, hotfolder_dir="hotfolder"),
 )

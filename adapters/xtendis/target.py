@@ -31,8 +31,8 @@ from adapters.document import (
     optional_str,
     require_pdf,
 )
-from adapters.errors import InvalidMessageError, PermanentError
-from adapters.sftp.pinned import ChecksumMismatchError, safe_name
+from adapters.errors import ChecksumMismatchError, InvalidMessageError, PermanentError
+from adapters.sftp.pinned import safe_name
 from adapters.xtendis.client import ReceiptTimeoutError, XtendisClient
 from adapters.xtendis.config import XtendisConfig
 from adapters.xtendis.index import SYSTEM, XtendisIndex, XtendisRejectedError

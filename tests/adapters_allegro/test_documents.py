@@ -15,18 +15,17 @@ from typing import Any, BinaryIO
 import pytest
 
 from adapters.allegro import AllegroClient, AllegroConfig, UnsafeNameError
-from adapters.allegro.documents import (
-    DOCUMENT_COLUMNS,
-    AllegroDocumentSource,
-    DocumentMissingError,
-    check_document_id,
-    document_file_name,
-    parse_document_index,
-    sanitize_filename,
-)
+from adapters.allegro.document_download import DocumentMissingError
+from adapters.allegro.document_index import DOCUMENT_COLUMNS, parse_document_index
+from adapters.allegro.documents import AllegroDocumentSource
+from adapters.allegro.file_names import check_document_id, document_file_name, sanitize_filename
 from adapters.base import RecordError, Source, SourceBatch, SourceRecord
-from adapters.errors import InvalidMessageError, PermanentError, TransientError
-from adapters.sftp.pinned import ChecksumMismatchError
+from adapters.errors import (
+    ChecksumMismatchError,
+    InvalidMessageError,
+    PermanentError,
+    TransientError,
+)
 from simulators.allegro import DOCUMENT_COLUMNS as SIM_COLUMNS
 from simulators.allegro import AllegroExporter, DocumentExport, parse_export
 from simulators.sftp import TcpProxy

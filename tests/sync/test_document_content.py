@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapters.document import DocumentContent
-from adapters.sftp.pinned import ChecksumMismatchError
+from adapters.errors import ChecksumMismatchError
 
 
 def _content(path: Path, data: bytes, *, size: int) -> DocumentContent:
