@@ -29,7 +29,7 @@ from adapters.errors import PermanentError
 from adapters.esuite.archive import EsuiteArchive
 from adapters.esuite.client import EsuiteClient
 from adapters.esuite.config import EsuiteConfig
-from adapters.esuite.documents import EsuiteDocumentTarget
+from adapters.esuite.document_target import EsuiteDocumentTarget
 from adapters.gws4all.inbound import document_fields
 from adapters.mylex.client import MyLexClient
 from adapters.mylex.config import MyLexConfig
@@ -37,6 +37,7 @@ from adapters.mylex.target import ARCHIVEER_DOCUMENT, MyLexTarget
 from mappings import load_tables
 from sync.blobs import BlobStore
 from sync.config import Settings, load_settings
+from sync.drain import finish_run, start_run
 from sync.engine import BatchOutcome, Engine, PlanContext, RetryPolicy
 from sync.reconcile import (
     ArchiveEntry,
@@ -47,7 +48,6 @@ from sync.reconcile import (
     repairable,
     sort_external,
 )
-from sync.runner import finish_run, start_run
 from sync.sources.esuite_documents import download_document
 from sync.store.db import Store, open_store
 from sync.store.models import DriftItemRow, DriftState, utcnow

@@ -30,7 +30,8 @@ from typing import TypeVar
 from adapters.errors import KetenbrugError, TransientError, ZaakOnbekendError
 from adapters.esuite.client import EsuiteClient
 from adapters.esuite.config import EsuiteConfig
-from adapters.esuite.documents import DocumentOnbekendError, EsuiteDocuments
+from adapters.esuite.document_errors import DocumentOnbekendError
+from adapters.esuite.document_reading import EsuiteDocuments
 from adapters.gws4all import inbound
 from adapters.gws4all.questions import (
     TRANSIENT_CODE,

@@ -22,13 +22,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from adapters.errors import ConfigError, PermanentError, TransientError
+from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
 from adapters.esuite.client import SYSTEM, EsuiteClient
 from adapters.esuite.config import EsuiteConfig
 
@@ -40,6 +40,12 @@ _RESOURCE = "enkelvoudiginformatieobjecten"
 _OPERATION = "zgw_enkelvoudiginformatieobjecten"
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
 _HEX = frozenset("0123456789abcdef")
+E = TypeVar("E", bound=KetenbrugError)
+
+
+def _error(kind: type[E], text: str) -> E:
+    """``kind`` for the listing, the one operation this module performs."""
+    return kind(text, system=SYSTEM, operation=_OPERATION)
 
 
 @dataclass(frozen=True)
@@ -74,11 +80,7 @@ def _sha256(item: dict[str, Any]) -> str | None:
 
 def _entry(item: Any) -> ArchiveListingEntry:
     if not isinstance(item, dict) or not isinstance(item.get("identificatie"), str):
-        raise TransientError(
-            "onleesbaar ZGW-antwoord: resultaat zonder identificatie",
-            system=SYSTEM,
-            operation=_OPERATION,
-        )
+        raise _error(TransientError, "onleesbaar ZGW-antwoord: resultaat zonder identificatie")
     size = item.get("bestandsomvang")
     return ArchiveListingEntry(
         identificatie=item["identificatie"],
@@ -176,10 +178,9 @@ class EsuiteArchive:
             if following is None:
                 following = page + 1
             if following <= page:
-                raise TransientError(
+                raise _error(
+                    TransientError,
                     f"ZGW-paginering loopt niet op (pagina {page} verwijst naar {following})",
-                    system=SYSTEM,
-                    operation=_OPERATION,
                 )
             page = following
 
@@ -198,26 +199,20 @@ class EsuiteArchive:
                 verify=self.config.verify,
             )
         except (requests.Timeout, requests.ConnectionError) as exc:
-            raise TransientError(
-                f"ZGW Documenten API gaf geen antwoord: {type(exc).__name__}",
-                system=SYSTEM,
-                operation=_OPERATION,
+            raise _error(
+                TransientError, f"ZGW Documenten API gaf geen antwoord: {type(exc).__name__}"
             ) from exc
         with response:
             self._check_status(response, page)
             try:
                 data = response.json()
             except ValueError as exc:
-                raise TransientError(
-                    f"onleesbaar ZGW-antwoord (pagina {page}): geen JSON",
-                    system=SYSTEM,
-                    operation=_OPERATION,
+                raise _error(
+                    TransientError, f"onleesbaar ZGW-antwoord (pagina {page}): geen JSON"
                 ) from exc
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-            raise TransientError(
-                f"onleesbaar ZGW-antwoord (pagina {page}): geen gepagineerde lijst",
-                system=SYSTEM,
-                operation=_OPERATION,
+            raise _error(
+                TransientError, f"onleesbaar ZGW-antwoord (pagina {page}): geen gepagineerde lijst"
             )
         return data
 
@@ -228,15 +223,13 @@ class EsuiteArchive:
             return
         text = f"ZGW Documenten API HTTP {status} (pagina {page})"
         if status in _RETRY_STATUSES:
-            raise TransientError(text, system=SYSTEM, operation=_OPERATION)
+            raise _error(TransientError, text)
         if status == 404 and page > 1:  # the listing shrank while we paged: start again later
-            raise TransientError(text, system=SYSTEM, operation=_OPERATION)
+            raise _error(TransientError, text)
         if status in (401, 403, 404, 405):  # not allowed, or not the ZGW API at all
-            raise ConfigError(
-                f"{text}: klopt de ZGW-configuratie (zgw_path, certificaat, rechten)?",
-                system=SYSTEM,
-                operation=_OPERATION,
+            raise _error(
+                ConfigError, f"{text}: klopt de ZGW-configuratie (zgw_path, certificaat, rechten)?"
             )
         if status >= 500:
-            raise TransientError(text, system=SYSTEM, operation=_OPERATION)
-        raise PermanentError(text, system=SYSTEM, operation=_OPERATION)
+            raise _error(TransientError, text)
+        raise _error(PermanentError, text)

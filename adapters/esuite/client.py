@@ -13,7 +13,9 @@ from typing import Any
 import requests
 
 from adapters.errors import (
+    AlreadyExistsError,
     AmbiguousWriteError,
+    KetenbrugError,
     TargetRejectedError,
     TransientError,
     ZaakOnbekendError,
@@ -36,8 +38,16 @@ from stuf import (
     parse_message,
     soap_action_for,
 )
+from stuf.privacy import mask_text
 
-__all__ = ["SYSTEM", "TRANSIENT_FO02_CODES", "EsuiteClient"]
+__all__ = [
+    "SYSTEM",
+    "TRANSIENT_FO02_CODES",
+    "EsuiteClient",
+    "expect_bevestiging",
+    "fout_error",
+    "fout_text",
+]
 
 SYSTEM = "esuite"
 log = logging.getLogger(__name__)
@@ -46,6 +56,54 @@ log = logging.getLogger(__name__)
 _RETRY_STATUSES = {429, 502, 503, 504}
 #: Fo02 foutcodes that mean "temporary, try again" (StUF 03.01 tabel 4.1, server side).
 TRANSIENT_FO02_CODES = frozenset({"StUF046", "StUF049", "StUF061", "StUF960"})
+
+
+def fout_text(fout: Fout) -> str:
+    """The Fo0x for a log line or error: any BSN in the e-Suite's wording masked."""
+    return mask_text(f"e-Suite {fout.berichtcode} {fout.code}: {fout.omschrijving}")
+
+
+def fout_error(
+    fout: Fout,
+    operation: str,
+    *,
+    unknown: type[TargetRejectedError] = ZaakOnbekendError,
+    unknown_text: str = "",
+    exists: bool = False,
+) -> KetenbrugError:
+    """What an e-Suite Fo0x means on the error tree, read from its code and wording.
+
+    A transient Fo02 code is retried; "onbekend"/"niet gevonden" is ``unknown`` (the zaak, or
+    for a document call the document), its text ``unknown_text`` with the Fo0x behind it when
+    given; with ``exists`` (a create) "bestaat al" counts as delivered. Anything else is a
+    rejection.
+    """
+    text = fout_text(fout)
+    wording = fout.omschrijving.lower()
+    if fout.berichtcode == "Fo02" and fout.code in TRANSIENT_FO02_CODES:
+        return TransientError(text, system=SYSTEM, operation=operation)
+    if exists and "bestaat al" in wording:
+        return AlreadyExistsError(text, system=SYSTEM, operation=operation)
+    if "onbekend" in wording or "niet gevonden" in wording:
+        message = f"{unknown_text} ({text})" if unknown_text else text
+        return unknown(message, system=SYSTEM, operation=operation)
+    return TargetRejectedError(text, system=SYSTEM, operation=operation)
+
+
+def expect_bevestiging(answer: Any, operation: str) -> None:
+    """A write's answer must be a Bevestiging; anything else leaves the write's fate open."""
+    if not isinstance(answer, Bevestiging):
+        raise AmbiguousWriteError(
+            f"onverwacht antwoord op {operation}: {type(answer).__name__}",
+            system=SYSTEM,
+            operation=operation,
+        )
+
+
+def _no_answer(text: str, operation: str, *, writes: bool) -> TransientError:
+    """No usable answer: for a write it may have landed (ambiguous), a read is simply retried."""
+    kind = AmbiguousWriteError if writes else TransientError
+    return kind(text, system=SYSTEM, operation=operation)
 
 
 class EsuiteClient:
@@ -93,18 +151,24 @@ class EsuiteClient:
         action = soap_action_for(message, ZdsVersion.V1_2)
         operation = type(message).__name__
         response = self.post(body, action=action, operation=operation, writes=writes)
-        try:
-            answer = parse_message(response.content)
-        except StufError as exc:
-            kind = AmbiguousWriteError if writes else TransientError
-            raise kind(
-                f"onleesbaar antwoord van e-Suite (HTTP {response.status_code}): {exc}",
-                system=SYSTEM,
-                operation=operation,
-            ) from exc
+        answer = self.answer(response, operation=operation, writes=writes)
         if isinstance(answer, Fout):
-            self._raise_fout(answer, operation)
+            raise fout_error(answer, operation)
         return answer
+
+    @staticmethod
+    def answer(response: requests.Response, *, operation: str, writes: bool) -> Any:
+        """The parsed answer of a (non-streamed) response, a Fout included; unreadable raises."""
+        with response:
+            content = response.content
+        try:
+            return parse_message(content)
+        except StufError as exc:
+            raise _no_answer(
+                f"onleesbaar antwoord van e-Suite (HTTP {response.status_code}): {exc}",
+                operation,
+                writes=writes,
+            ) from exc
 
     def post(
         self, body: Any, *, action: str, operation: str, writes: bool, stream: bool = False
@@ -133,11 +197,8 @@ class EsuiteClient:
                 "e-Suite niet bereikbaar (connect timeout)", system=SYSTEM, operation=operation
             ) from exc
         except (requests.Timeout, requests.ConnectionError) as exc:
-            kind = AmbiguousWriteError if writes else TransientError
-            raise kind(
-                f"e-Suite gaf geen antwoord: {type(exc).__name__}",
-                system=SYSTEM,
-                operation=operation,
+            raise _no_answer(
+                f"e-Suite gaf geen antwoord: {type(exc).__name__}", operation, writes=writes
             ) from exc
         if response.status_code in _RETRY_STATUSES:
             response.close()
@@ -146,40 +207,35 @@ class EsuiteClient:
             )
         return response
 
-    @staticmethod
-    def _raise_fout(fout: Fout, operation: str) -> None:
-        text = f"e-Suite {fout.berichtcode} {fout.code}: {fout.omschrijving}"
-        if fout.berichtcode == "Fo02" and fout.code in TRANSIENT_FO02_CODES:
-            raise TransientError(text, system=SYSTEM, operation=operation)
-        wording = fout.omschrijving.lower()
-        if "onbekend" in wording or "niet gevonden" in wording:
-            raise ZaakOnbekendError(text, system=SYSTEM, operation=operation)
-        raise TargetRejectedError(text, system=SYSTEM, operation=operation)
-
-    def _stuurgegevens(self, berichtcode: str, entiteittype: str = "ZAK") -> Any:
+    def stuurgegevens(
+        self, berichtcode: str, entiteittype: str | None = "ZAK", functie: str | None = None
+    ) -> Any:
+        """Fresh stuurgegevens from this client's zender to its ontvanger (one per message)."""
         return new_stuurgegevens(
-            berichtcode, self.config.zender, self.config.ontvanger, entiteittype=entiteittype
+            berichtcode,
+            self.config.zender,
+            self.config.ontvanger,
+            entiteittype=entiteittype,
+            functie=functie,
         )
 
     def creeer_zaak(self, zaak: Zaak) -> None:
-        answer = self.call(CreeerZaak(self._stuurgegevens("Lk01"), zaak=zaak), writes=True)
-        self._expect_bevestiging(answer, "creeerZaak")
+        answer = self.call(CreeerZaak(self.stuurgegevens("Lk01"), zaak=zaak), writes=True)
+        expect_bevestiging(answer, "creeerZaak")
 
     def update_zaak(self, was: Zaak, wordt: Zaak) -> None:
-        message = UpdateZaak(self._stuurgegevens("Lk01"), was=was, wordt=wordt)
-        self._expect_bevestiging(self.call(message, writes=True), "updateZaak")
+        message = UpdateZaak(self.stuurgegevens("Lk01"), was=was, wordt=wordt)
+        expect_bevestiging(self.call(message, writes=True), "updateZaak")
 
     def actualiseer_zaakstatus(self, zaak_identificatie: str, status: ZaakStatus) -> None:
         message = ActualiseerZaakstatus(
-            self._stuurgegevens("Lk01"), zaak_identificatie=zaak_identificatie, wordt=status
+            self.stuurgegevens("Lk01"), zaak_identificatie=zaak_identificatie, wordt=status
         )
-        self._expect_bevestiging(self.call(message, writes=True), "actualiseerZaakstatus")
+        expect_bevestiging(self.call(message, writes=True), "actualiseerZaakstatus")
 
     def geef_zaakdetails(self, zaak_identificatie: str) -> ZaakdetailsAntwoord | None:
         """The zaak with its status history, or None when the e-Suite does not know it."""
-        message = GeefZaakdetails(
-            self._stuurgegevens("Lv01"), zaak_identificatie=zaak_identificatie
-        )
+        message = GeefZaakdetails(self.stuurgegevens("Lv01"), zaak_identificatie=zaak_identificatie)
         try:
             answer = self.call(message, writes=False)
         except ZaakOnbekendError:
@@ -191,12 +247,3 @@ class EsuiteClient:
                 operation="geefZaakdetails",
             )
         return answer if answer.zaak is not None else None
-
-    @staticmethod
-    def _expect_bevestiging(answer: Any, operation: str) -> None:
-        if not isinstance(answer, Bevestiging):
-            raise AmbiguousWriteError(
-                f"onverwacht antwoord op {operation}: {type(answer).__name__}",
-                system=SYSTEM,
-                operation=operation,
-            )

@@ -2,16 +2,15 @@
 
 The e-Suite is a target of both flows, the source of the documents added in it, and the system
 of record for a zaak's client: Xtendis files a document under the BSN read here
-(:class:`DossierBsn`, kept in memory for one task only).
+(``adapters.dossier.DossierBsn``, kept in memory for one task only).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from adapters.errors import PermanentError
+from adapters.dossier import DossierBsn
 from adapters.registry import AdapterRegistration, BuiltTarget, Pool, SourceSpec, TargetContext
 from adapters.roles import ZAAKSYSTEEM
 
@@ -21,33 +20,15 @@ if TYPE_CHECKING:  # the registry is read while DAG files are parsed: import laz
 
 SYSTEM = "esuite"
 
-__all__ = ["REGISTRATION", "DossierBsn"]
+__all__ = ["REGISTRATION"]
 
 
-class DossierBsn:
-    """The BSN of a zaak's client, read from the e-Suite once per zaak and kept in memory only."""
+def _initiator_bsn(client: EsuiteClient) -> Callable[[str], str | None]:
+    def read(zaak_identificatie: str) -> str | None:
+        answer = client.geef_zaakdetails(zaak_identificatie)
+        return answer.zaak.initiator_bsn if answer is not None and answer.zaak else None
 
-    def __init__(self, client: EsuiteClient) -> None:
-        self.client = client
-        self._known: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, zaak_identificatie: str | None) -> str:
-        if not zaak_identificatie:
-            raise PermanentError("document zonder zaak: geen dossier in Xtendis te bepalen")
-        with self._lock:
-            if zaak_identificatie in self._known:
-                return self._known[zaak_identificatie]
-        answer = self.client.geef_zaakdetails(zaak_identificatie)
-        bsn = answer.zaak.initiator_bsn if answer is not None and answer.zaak else None
-        if not bsn:
-            raise PermanentError(
-                f"zaak {zaak_identificatie} heeft in de e-Suite geen initiator (BSN): "
-                "geen dossier in Xtendis te bepalen"
-            )
-        with self._lock:
-            self._known[zaak_identificatie] = bsn
-        return bsn
+    return read
 
 
 def zaken_target(config: EsuiteConfig, _context: TargetContext) -> BuiltTarget:
@@ -60,7 +41,7 @@ def zaken_target(config: EsuiteConfig, _context: TargetContext) -> BuiltTarget:
 
 def document_target(config: EsuiteConfig, _context: TargetContext) -> BuiltTarget:
     from adapters.esuite.client import EsuiteClient
-    from adapters.esuite.documents import EsuiteDocumentTarget
+    from adapters.esuite.document_target import EsuiteDocumentTarget
 
     client = EsuiteClient(config)
     return BuiltTarget(EsuiteDocumentTarget(client), [client.close])
@@ -70,7 +51,7 @@ def dossier_bsn(config: EsuiteConfig) -> tuple[Callable[[str | None], str], Call
     from adapters.esuite.client import EsuiteClient
 
     client = EsuiteClient(config)
-    return DossierBsn(client), client.close
+    return DossierBsn(_initiator_bsn(client), "de e-Suite"), client.close
 
 
 def probe(config: EsuiteConfig) -> None:
@@ -95,7 +76,7 @@ REGISTRATION = AdapterRegistration(
         # Ketenbrug's own walk over the zaken (identity map, blob store): lives in sync/.
         SourceSpec(
             "documenten",
-            factory="sync.documenten:esuite_document_source",
+            factory="sync.tasks.documenten:esuite_document_source",
             keeps_cursor=False,
             runs_last=True,
         ),

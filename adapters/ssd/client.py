@@ -23,14 +23,14 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 import zeep.exceptions
 from zeep import Client, Settings
 from zeep.transports import Transport
 
-from adapters.errors import ConfigError, PermanentError, TransientError
+from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
 from adapters.ssd.config import SsdConfig
 from stuf.privacy import mask_text
 
@@ -56,11 +56,17 @@ _OPERATION = "UitkeringsSpecificatieInfo"
 _TOTAAL = "UIT TE BETALEN BEDRAG"
 #: zeep parses nothing it cannot trust (the same bar as stuf.xml's parser).
 SAFE_SETTINGS = Settings(forbid_dtd=True, forbid_entities=True, forbid_external=True, strict=True)
+E = TypeVar("E", bound=KetenbrugError)
 
 
 def _wsdl() -> str:
     folder = resources.files("adapters.ssd") / "schemas" / "uitkering" / "v0600-b01"
     return str(folder / "UitkeringsSpecificatieClient.wsdl")
+
+
+def _error(kind: type[E], text: str) -> E:
+    """``kind`` for the one operation this client calls."""
+    return kind(text, system=SYSTEM, operation=_OPERATION)
 
 
 class SsdFwiError(PermanentError):
@@ -182,44 +188,24 @@ class SsdClient:
         except requests.exceptions.SSLError as exc:
             raise self._certificate_error(exc) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise TransientError(
-                f"GWS4all SSD ({self.config.conn_id}) niet bereikbaar: {type(exc).__name__}",
-                system=SYSTEM,
-                operation=_OPERATION,
-            ) from None
+            raise self._unreachable(f"niet bereikbaar: {type(exc).__name__}") from None
         except zeep.exceptions.Fault as fault:
             found = _fwi_from_detail(fault.detail)
             if found is not None:
                 raise SsdFwiError(*found) from None
+            text = mask_text(f"GWS4all SOAP Fault {fault.code}: {fault.message}")
             if "server" in str(fault.code or "").lower():  # no FWI: a passing server problem
-                raise TransientError(
-                    mask_text(f"GWS4all SOAP Fault {fault.code}: {fault.message}")[:300],
-                    system=SYSTEM,
-                    operation=_OPERATION,
-                ) from None
-            raise SsdRejectedError(
-                mask_text(f"GWS4all SOAP Fault {fault.code}: {fault.message}"),
-                system=SYSTEM,
-                operation=_OPERATION,
-            ) from None
+                raise _error(TransientError, text[:300]) from None
+            raise _error(SsdRejectedError, text) from None
         except zeep.exceptions.TransportError as exc:
             if exc.status_code == 429 or exc.status_code >= 500:
-                raise TransientError(
-                    f"GWS4all SSD ({self.config.conn_id}) antwoordde HTTP {exc.status_code}",
-                    system=SYSTEM,
-                    operation=_OPERATION,
-                ) from None
-            raise SsdRejectedError(
-                f"GWS4all SSD antwoordde HTTP {exc.status_code}",
-                system=SYSTEM,
-                operation=_OPERATION,
+                raise self._unreachable(f"antwoordde HTTP {exc.status_code}") from None
+            raise _error(
+                SsdRejectedError, f"GWS4all SSD antwoordde HTTP {exc.status_code}"
             ) from None
         except zeep.exceptions.Error as exc:
-            raise SsdRejectedError(
-                mask_text(f"onleesbaar antwoord van GWS4all: {type(exc).__name__}: {exc}")[:300],
-                system=SYSTEM,
-                operation=_OPERATION,
-            ) from None
+            text = mask_text(f"onleesbaar antwoord van GWS4all: {type(exc).__name__}: {exc}")
+            raise _error(SsdRejectedError, text[:300]) from None
         return self._specificatie(result.body, periode)
 
     def _certificate_error(self, exc: Exception) -> ConfigError | TransientError:
@@ -236,14 +222,13 @@ class SsdClient:
         elif "certificate" in text and "alert" in text:
             what = "ons clientcertificaat geweigerd (client certificate refused)"
         else:  # EOF or reset mid-handshake: the line, not the certificate
-            return TransientError(
-                f"GWS4all SSD ({self.config.conn_id}): TLS-verbinding afgebroken",
-                system=SYSTEM,
-                operation=_OPERATION,
-            )
-        return ConfigError(
-            f"Connection {self.config.conn_id}: {what}", system=SYSTEM, operation=_OPERATION
-        )
+            conn_id = self.config.conn_id
+            return _error(TransientError, f"GWS4all SSD ({conn_id}): TLS-verbinding afgebroken")
+        return _error(ConfigError, f"Connection {self.config.conn_id}: {what}")
+
+    def _unreachable(self, what: str) -> TransientError:
+        """A passing failure of the line or the service, naming the Connection to look at."""
+        return _error(TransientError, f"GWS4all SSD ({self.config.conn_id}) {what}")
 
     @staticmethod
     def _specificatie(body: Any, periode: str) -> Uitkeringsspecificatie | None:

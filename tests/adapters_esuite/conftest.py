@@ -17,7 +17,7 @@ from adapters.document import VOEG_ZAAKDOCUMENT_TOE
 from adapters.esuite.archive import EsuiteArchive
 from adapters.esuite.client import EsuiteClient
 from adapters.esuite.config import EsuiteConfig
-from adapters.esuite.documents import EsuiteDocumentTarget
+from adapters.esuite.document_target import EsuiteDocumentTarget
 from simulators.testing import SimulatorHandle, esuite, esuite_simulator
 from stuf import Systeem, Zaak
 

@@ -17,6 +17,7 @@ import requests
 from adapters.errors import (
     AlreadyExistsError,
     AmbiguousWriteError,
+    ChecksumMismatchError,
     InvalidMessageError,
     KetenbrugError,
     PermanentError,
@@ -24,19 +25,17 @@ from adapters.errors import (
     TransientError,
     ZaakOnbekendError,
 )
-from adapters.esuite import documents as documents_module
+from adapters.esuite import document_delivery as documents_module
 from adapters.esuite.archive import ArchiveListingEntry
 from adapters.esuite.client import EsuiteClient
-from adapters.esuite.documents import (
+from adapters.esuite.document_errors import (
     BlobUnavailableError,
     DocumentOnbekendError,
     DocumentZonderInhoudError,
-    EsuiteDocumentTarget,
-    StreamedBody,
-    envelope_parts,
-    upload_from_data,
 )
-from adapters.sftp.pinned import ChecksumMismatchError
+from adapters.esuite.document_target import EsuiteDocumentTarget
+from adapters.esuite.document_upload import upload_from_data
+from adapters.esuite.upload_body import StreamedBody, envelope_parts
 from simulators.faults import FaultConfig
 from simulators.testing import SimulatorHandle
 from stuf import (

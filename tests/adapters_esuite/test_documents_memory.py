@@ -25,7 +25,7 @@ import json, sys
 from adapters.base import Operation
 from adapters.esuite.client import EsuiteClient
 from adapters.esuite.config import EsuiteConfig
-from adapters.esuite.documents import EsuiteDocumentTarget
+from adapters.esuite.document_target import EsuiteDocumentTarget
 from stuf import Systeem
 
 def rss_kb(field):

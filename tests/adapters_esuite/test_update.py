@@ -25,23 +25,20 @@ from adapters.base import Operation
 from adapters.document import UPDATE_ZAAKDOCUMENT
 from adapters.errors import (
     AmbiguousWriteError,
+    ChecksumMismatchError,
     InvalidMessageError,
     KetenbrugError,
     PermanentError,
     TargetRejectedError,
     TransientError,
 )
-from adapters.esuite import documents as documents_module
+from adapters.esuite import document_delivery as documents_module
 from adapters.esuite.archive import EsuiteArchive
 from adapters.esuite.client import EsuiteClient
-from adapters.esuite.documents import (
-    DocumentOnbekendError,
-    EsuiteDocumentTarget,
-    StreamedBody,
-    envelope_parts,
-    upload_from_data,
-)
-from adapters.sftp.pinned import ChecksumMismatchError
+from adapters.esuite.document_errors import DocumentOnbekendError
+from adapters.esuite.document_target import EsuiteDocumentTarget
+from adapters.esuite.document_upload import upload_from_data
+from adapters.esuite.upload_body import StreamedBody, envelope_parts
 from simulators.faults import FaultConfig
 from simulators.testing import SimulatorHandle
 from stuf import (
@@ -402,7 +399,7 @@ import json, sys
 from adapters.base import Operation
 from adapters.esuite.client import EsuiteClient
 from adapters.esuite.config import EsuiteConfig
-from adapters.esuite.documents import EsuiteDocumentTarget
+from adapters.esuite.document_target import EsuiteDocumentTarget
 from stuf import Systeem
 
 def rss_kb(field):

@@ -12,7 +12,7 @@ import pytest
 
 from adapters.esuite.client import EsuiteClient
 from adapters.esuite.config import EsuiteConfig
-from adapters.esuite.documents import EsuiteDocumentTarget
+from adapters.esuite.document_target import EsuiteDocumentTarget
 from adapters.ssd.client import SsdClient
 from adapters.ssd.config import SsdConfig
 from simulators.testing import SimulatorHandle, esuite, esuite_simulator

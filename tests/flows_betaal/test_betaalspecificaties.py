@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from adapters.esuite.documents import EsuiteDocumentTarget
+from adapters.esuite.document_target import EsuiteDocumentTarget
 from adapters.ssd.client import SsdClient
 from simulators.synthetic import BetaalRegel
 from simulators.testing import SimulatorHandle
