@@ -175,9 +175,9 @@ def _registered(modules: tuple[str, ...]) -> dict[str, AdapterRegistration]:
     return found
 
 
-def registrations(modules: tuple[str, ...] = BUILTIN) -> dict[str, AdapterRegistration]:
-    """Every registered system by name, in registry order."""
-    return dict(_registered(modules))
+def registrations(modules: tuple[str, ...] | None = None) -> dict[str, AdapterRegistration]:
+    """Every registered system by name, in registry order (``modules``: else ``BUILTIN``)."""
+    return dict(_registered(BUILTIN if modules is None else modules))
 
 
 def get(system: str) -> AdapterRegistration:
@@ -264,9 +264,9 @@ def flow_pool(flow: str, *systems: str) -> str:
     return scarcest.pool.name
 
 
-def iter_contract(modules: tuple[str, ...] = BUILTIN) -> Iterator[AdapterRegistration]:
+def iter_contract(modules: tuple[str, ...] | None = None) -> Iterator[AdapterRegistration]:
     """The registrations that name a contract harness (what the contract kit runs over)."""
-    return (r for r in _registered(modules).values() if r.contract)
+    return (r for r in registrations(modules).values() if r.contract)
 
 
 _NO_ROLES = AdapterRegistration(system="", title="", pool=Pool("", 0, ""))

@@ -51,10 +51,10 @@ from stuf import (
     new_stuurgegevens,
 )
 from sync.config import load_settings
-from sync.engine import Engine, RetryPolicy
+from sync.drain import payload_refs
+from sync.engine import Engine, RecordState, RetryPolicy
 from sync.flows.zaken import FLOW_NAME, ZAKEN_FUNCTIONS, ZakenFlow
 from sync.inbox import Inbox, InboxSource
-from sync.runner import payload_refs
 from sync.store.db import Store
 
 PARTITIONS = 4
@@ -174,8 +174,8 @@ def sync_run(name: str, store: Store, esuite_url: str, batch_size: int) -> RunFi
                 _s.acknowledge(
                     session,
                     _id,
-                    payload_refs(_b, outcome, "dead"),
-                    payload_refs(_b, outcome, "deferred"),
+                    payload_refs(_b, outcome, RecordState.DEAD),
+                    payload_refs(_b, outcome, RecordState.DEFERRED),
                 )
 
             outcome = engine.run_batch(batch, on_commit=ack)

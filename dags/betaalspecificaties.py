@@ -47,7 +47,7 @@ def ketenbrug_betaalspecificaties() -> None:
     def specificaties() -> dict[str, Any]:
         """Haalt de specificaties van vorige maand op en zet ze bij de zaken (alleen aantallen)."""
         from adapters.esuite.client import EsuiteClient
-        from adapters.esuite.documents import EsuiteDocumentTarget
+        from adapters.esuite.document_target import EsuiteDocumentTarget
         from adapters.esuite.hook import EsuiteHook
         from adapters.ssd.client import SsdClient
         from adapters.ssd.hook import SsdHook

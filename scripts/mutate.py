@@ -268,7 +268,7 @@ MUTATIONS: list[Mutation] = [
         "a newer change in flight that landed is found before older ones of its object are written",
         "sync/engine.py",
         "            decided = self._settle_landed([planned[index] for index in indexes])",
-        "            decided: dict[int, str] = {}",
+        "            decided: dict[int, WriteState] = {}",
         ("tests/sync/test_order_kept.py",),
     ),
     Mutation(
@@ -283,9 +283,9 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "documenten-archive-despite-deferral", "cursor",
         "an Allegro document export with a deferred document is not archived: it comes back",
-        "sync/documenten.py",
-        "            if outcome.deferred:\n                break",
-        "            if False:\n                break",
+        "sync/drain.py",
+        "        if outcome.deferred:\n            yield",
+        "        if False:\n            yield",
         ("tests/sync/test_allegro_documenten_cursor.py",),
     ),
     # ---------------------------------------------------------------- checksum
@@ -300,7 +300,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "allegro-download-sha-not-compared", "checksum",
         "a document downloaded from Allegro is published only when its SHA-256 and size match",
-        "adapters/allegro/documents.py",
+        "adapters/allegro/document_download.py",
         "good = (sha256, size) == (row.sha256, row.omvang)",
         "good = True",
         ("tests/adapters_allegro/test_documents.py", "-k", "checksum"),

@@ -15,7 +15,6 @@ carry a keyed hash of it (``sync.pseudonym``), never the number.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,20 +25,18 @@ from sqlalchemy import select
 from adapters.base import Operation, RecordError, SourceBatch, SourceRecord
 from adapters.document import UPDATE_ZAAKDOCUMENT
 from adapters.errors import AlreadyExistsError, PermanentError
-from adapters.esuite.documents import (
-    EsuiteDocumentTarget,
-    upload_from_data,
-)
+from adapters.esuite.document_target import EsuiteDocumentTarget
+from adapters.esuite.document_upload import upload_from_data
 from adapters.ssd.client import Uitkeringsspecificatie
 from mappings import load_tables
 from mappings.routering import load_routering
 from sync.blobs import BlobStore
 from sync.config import Settings, load_settings
-from sync.engine import BatchOutcome, Engine, RetryPolicy
-from sync.flows.betaalspecificaties import DOCUMENT_VERSIE, FLOW_NAME, BetaalspecificatiesFlow
+from sync.drain import cursor_batches, drain
+from sync.engine import Engine, RetryPolicy
+from sync.flows.betaalspecificaties import DOCUMENT_VERSIE, BetaalspecificatiesFlow
 from sync.pdf import PdfSpecificatie, render_specificatie
 from sync.pseudonym import bsn_ref
-from sync.runner import finish_run, start_run
 from sync.store.db import Store, open_store
 from sync.store.models import IdentityLink
 
@@ -319,23 +316,8 @@ def run_betaalspecificaties(
             secret=secret,
             retry=retry,
         )
-        total = BatchOutcome()
-        run_id = start_run(store, GWS4ALL, run_ref, flow=FLOW_NAME)
-        error: str | None = None
-        cursor: str | None = None
-        deadline = time.monotonic() + budget_s
-        try:
-            while time.monotonic() < deadline:
-                batch = source.read_batch(cursor, settings.batch_size)
-                if batch is None:
-                    break
-                total.add(engine.run_batch(batch, on_commit=lambda _s, _o: None))
-                cursor = batch.cursor_after
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            raise
-        finally:
-            finish_run(store, run_id, total, error)
+        batches = cursor_batches(engine, source, settings.batch_size, keeps_cursor=False)
+        total, _ = drain(engine, store, GWS4ALL, batches, budget_s=budget_s, run_ref=run_ref)
         log.info(
             "betaalspecificaties %s: %d clienten, %d afgeleverd, %d al gelijk, %d geen "
             "betaling, %d dead letters",

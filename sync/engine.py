@@ -18,6 +18,7 @@ record lost, no write twice.
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -51,6 +52,7 @@ __all__ = [
     "Engine",
     "Flow",
     "PlanContext",
+    "RecordState",
     "RetryPolicy",
 ]
 
@@ -63,21 +65,55 @@ DEFAULT_WRITE_CONCURRENCY = 4
 # Keys per IN (...) query: well under SQLite's and PostgreSQL's parameter limits.
 _IN_CHUNK = 500
 
-# Outcomes of a write that are not ledger states: the record goes back to its source.
-_DEFERRED = "deferred"  # transient faults outlasted the retries; it may have landed
-_BLOCKED = "blocked"  # not tried: an earlier write to the same object was deferred
-_SUPERSEDED = "superseded"  # older than a change of the same object already delivered
-_WAITING = "waiting"  # older than a change of the same object still in flight elsewhere
+
+class RecordState(enum.StrEnum):
+    """What became of one source record in a batch (``BatchOutcome.record_states``)."""
+
+    IN_STEP = "in_step"  # every write of it was in the ledger already
+    SUPERSEDED = "superseded"  # a newer change of the same object was delivered instead
+    PENDING = "pending"  # planned, not yet written (only while the batch runs)
+    DELIVERED = "delivered"
+    DEFERRED = "deferred"  # goes back to its source, unacknowledged
+    DEAD = "dead"  # a dead letter
+
+
+class _Unsettled(enum.StrEnum):
+    """How a write ended that is not a ledger outcome: the record goes back to its source."""
+
+    DEFERRED = "deferred"  # transient faults outlasted the retries; it may have landed
+    BLOCKED = "blocked"  # not tried: an earlier write to the same object was deferred
+
+
+class _Skip(enum.Enum):
+    """Why no write is planned for an operation that is not in step."""
+
+    DEAD = "dead"  # already a dead letter: a resend revives it
+    SUPERSEDED = "superseded"  # older than a change of the same object already delivered
+    WAITING = "waiting"  # older than a change of the same object still in flight elsewhere
+
+
+_DEFERRED = _Unsettled.DEFERRED
+_BLOCKED = _Unsettled.BLOCKED
+_SUPERSEDED = _Skip.SUPERSEDED
+_WAITING = _Skip.WAITING
+#: How a write ended: in the ledger (delivered, superseded, dead) or back to the source.
+WriteState = LedgerState | _Unsettled
 
 # An in-flight write older than this no longer holds back older changes of its object: its
 # run is long gone and nothing will settle it soon.
 _IN_FLIGHT_BLOCKS_FOR = timedelta(hours=24)
 
 # When one record has several operations, its state is the most serious of theirs.
-_SEVERITY = ("in_step", "superseded", "pending", "deferred", "dead")
+_SEVERITY = (
+    RecordState.IN_STEP,
+    RecordState.SUPERSEDED,
+    RecordState.PENDING,
+    RecordState.DEFERRED,
+    RecordState.DEAD,
+)
 
 
-def _worst(state: str, other: str) -> str:
+def _worst(state: RecordState, other: RecordState) -> RecordState:
     return max(state, other, key=_SEVERITY.index)
 
 
@@ -140,7 +176,7 @@ class BatchOutcome:
     deferred: int = 0
     superseded: int = 0
     dead_reasons: dict[str, int] = field(default_factory=dict)
-    record_states: dict[str, str] = field(default_factory=dict)
+    record_states: dict[str, RecordState] = field(default_factory=dict)
 
     def add(self, other: BatchOutcome) -> None:
         self.read += other.read
@@ -238,7 +274,7 @@ class Engine:
             outcome.dead_reasons[error.reason] = outcome.dead_reasons.get(error.reason, 0) + 1
         else:
             outcome.still_dead += 1
-        outcome.record_states[key] = "dead"
+        outcome.record_states[key] = RecordState.DEAD
         log.warning(
             "dead letter flow=%s key=%s reason=%s: %s",
             self.flow.name,
@@ -378,7 +414,7 @@ class Engine:
         waiting: set[str] = set()
         seen: set[tuple[str, str]] = set()  # one write per ledger key per batch
         for record, operations in plans:
-            state = "in_step"
+            state = RecordState.IN_STEP
             for operation in operations:
                 slot = (operation.target_system, operation.ledger_key)
                 if slot in seen:
@@ -388,23 +424,23 @@ class Engine:
                 item = self._intend(session, record, operation, entry, newest)
                 if item is None:
                     continue
-                if item == _SUPERSEDED:
-                    state = _worst(state, "superseded")
+                if item is _Skip.SUPERSEDED:
+                    state = _worst(state, RecordState.SUPERSEDED)
                     continue
-                if item == _WAITING:
-                    state = _worst(state, "deferred")
+                if item is _Skip.WAITING:
+                    state = _worst(state, RecordState.DEFERRED)
                     waiting.add(record.key)
                     continue
-                if not isinstance(item, _Planned):  # already a dead letter: resend revives it
-                    state = "dead"
+                if item is _Skip.DEAD:
+                    state = RecordState.DEAD
                     out.still_dead += 1
                     continue
                 planned.append(item)
-                state = _worst(state, "pending")
+                state = _worst(state, RecordState.PENDING)
             out.record_states[record.key] = state
-            if state == "in_step":
+            if state == RecordState.IN_STEP:
                 out.in_step += 1
-            elif state == "superseded":
+            elif state == RecordState.SUPERSEDED:
                 out.superseded += 1
                 log.warning(
                     "vervangen, niet geschreven: flow=%s key=%s (een nieuwere wijziging van "
@@ -422,12 +458,12 @@ class Engine:
         operation: Operation,
         entry: LedgerEntry | None,
         newest: _Newest,
-    ) -> _Planned | str | None:
+    ) -> _Planned | _Skip | None:
         """Ledger row for one operation; None when nothing is to be written."""
         digest = operation.content_hash
         if entry is not None:
             if entry.state == LedgerState.DEAD:
-                return "dead"
+                return _Skip.DEAD
             if entry.state == LedgerState.SUPERSEDED or (
                 entry.state == LedgerState.DELIVERED and entry.content_hash == digest
             ):
@@ -477,7 +513,7 @@ class Engine:
         )
 
     # -- step 2 -------------------------------------------------------------------------------
-    def _write(self, item: _Planned) -> tuple[str, PermanentError | None]:
+    def _write(self, item: _Planned) -> tuple[WriteState, PermanentError | None]:
         """Apply one operation; check the target first whenever an earlier try may have landed."""
         target = self.targets[item.operation.target_system]
         must_check = item.needs_check
@@ -547,13 +583,13 @@ class Engine:
                     # time. Never tried: pending.
                     may_have_landed = state == _DEFERRED or item.needs_check
                     entry.state = LedgerState.IN_FLIGHT if may_have_landed else LedgerState.PENDING
-                    if out.record_states.get(key) != "dead":
-                        out.record_states[key] = "deferred"
+                    if out.record_states.get(key) != RecordState.DEAD:
+                        out.record_states[key] = RecordState.DEFERRED
                     continue
                 entry.state = state
                 if state == LedgerState.SUPERSEDED:
-                    if out.record_states.get(key) == "pending":
-                        out.record_states[key] = "superseded"
+                    if out.record_states.get(key) == RecordState.PENDING:
+                        out.record_states[key] = RecordState.SUPERSEDED
                         out.superseded += 1
                     continue
                 if error is not None:
@@ -568,18 +604,18 @@ class Engine:
                         attempts=item.attempts,
                         record=item.record,
                     )
-                    out.record_states[key] = "dead"
+                    out.record_states[key] = RecordState.DEAD
                     continue
                 written += 1
-                if out.record_states.get(key) == "pending":
-                    out.record_states[key] = "delivered"
-            for key, state in out.record_states.items():
-                if state == "delivered":
+                if out.record_states.get(key) == RecordState.PENDING:
+                    out.record_states[key] = RecordState.DELIVERED
+            for key, record_state in out.record_states.items():
+                if record_state == RecordState.DELIVERED:
                     out.delivered += 1
-                elif state == "deferred":
+                elif record_state == RecordState.DEFERRED:
                     out.deferred += 1
-                elif state == "pending":  # every write of it failed for good
-                    out.record_states[key] = "dead"
+                elif record_state == RecordState.PENDING:  # every write of it failed for good
+                    out.record_states[key] = RecordState.DEAD
             if cursor_source is not None and batch.cursor_after is not None and not out.deferred:
                 self._advance_cursor(session, cursor_source, batch.cursor_after)
             on_commit(session, out)
@@ -593,7 +629,7 @@ class Engine:
 
     def _write_all(
         self, planned: Sequence[_Planned]
-    ) -> list[tuple[_Planned, str, PermanentError | None]]:
+    ) -> list[tuple[_Planned, WriteState, PermanentError | None]]:
         """Write each object's operations in order, different objects side by side.
 
         One object (a zaak in the e-Suite) is one group: its writes go one after the other, and
@@ -605,7 +641,8 @@ class Engine:
             groups.setdefault((item.operation.target_system, item.operation.target_key), []).append(
                 index
             )
-        results: list[tuple[_Planned, str, PermanentError | None] | None] = [None] * len(planned)
+        results: list[tuple[_Planned, WriteState, PermanentError | None] | None]
+        results = [None] * len(planned)
 
         def run_group(indexes: list[int]) -> None:
             decided = self._settle_landed([planned[index] for index in indexes])
@@ -632,7 +669,7 @@ class Engine:
                     future.result()  # re-raise the first unexpected error
         return [result for result in results if result is not None]
 
-    def _settle_landed(self, items: Sequence[_Planned]) -> dict[int, str]:
+    def _settle_landed(self, items: Sequence[_Planned]) -> dict[int, WriteState]:
         """Before one object's changes are written in order: did a newer one already land?
 
         A change left in flight by a crashed or deferred run may have landed. When the newest
@@ -650,7 +687,7 @@ class Engine:
             try:
                 if not self.retry.retrying()(target.is_applied, item.operation):
                     continue
-                decided = {position: str(LedgerState.DELIVERED)}
+                decided: dict[int, WriteState] = {position: LedgerState.DELIVERED}
                 for earlier in range(position):
                     older = items[earlier]
                     if not (
@@ -660,9 +697,7 @@ class Engine:
                     landed = older.needs_check and self.retry.retrying()(
                         target.is_applied, older.operation
                     )
-                    decided[earlier] = str(
-                        LedgerState.DELIVERED if landed else LedgerState.SUPERSEDED
-                    )
+                    decided[earlier] = LedgerState.DELIVERED if landed else LedgerState.SUPERSEDED
             except TransientError:
                 return dict.fromkeys(range(len(items)), _BLOCKED)
             except PermanentError:

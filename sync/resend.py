@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session
 from adapters.base import RecordError, SourceBatch, SourceRecord
 from sync.audit import audit
 from sync.claims import ClaimLostError, expiry, keep_alive, new_owner, owner_is_dead
-from sync.engine import BatchOutcome, Engine
+from sync.deadletters import record_from_letter
+from sync.engine import BatchOutcome, Engine, RecordState
 from sync.failpoints import crash_point
+from sync.inbox import InboxSource
 from sync.store.db import Store
 from sync.store.models import (
     DeadLetter,
@@ -38,6 +40,7 @@ __all__ = [
     "claim_requested",
     "request_resend",
     "resend_claimed",
+    "resend_requested",
     "skip_dead_letter",
 ]
 
@@ -270,7 +273,7 @@ def _release(store: Store, letter_id: int, owner: str, note: str) -> None:
             )
 
 
-def _verdict(states: Sequence[str | None]) -> tuple[DeadLetterState, str, str | None]:
+def _verdict(states: Sequence[RecordState | None]) -> tuple[DeadLetterState, str, str | None]:
     """The letter's next state, the audit action and the note for beheer, from its records."""
     if not states:
         return (
@@ -278,9 +281,9 @@ def _verdict(states: Sequence[str | None]) -> tuple[DeadLetterState, str, str | 
             "resend_failed",
             "opnieuw aanbieden: het bericht is niet meer te lezen; overslaan of herstellen",
         )
-    if any(state == "dead" for state in states):
+    if any(state == RecordState.DEAD for state in states):
         return DeadLetterState.OPEN, "resend_failed", None
-    if any(state in ("deferred", "pending", None) for state in states):
+    if any(state in (RecordState.DEFERRED, RecordState.PENDING, None) for state in states):
         return (
             DeadLetterState.OPEN,
             "resend_deferred",
@@ -396,3 +399,23 @@ def _resend_one(
     return engine.run_batch(
         SourceBatch(records=list(records)), on_commit=finish, raise_when_stuck=False
     )
+
+
+def resend_requested(store: Store, engine: Engine, functions: tuple[str, ...]) -> dict[str, object]:
+    """Claim the resends beheer asked for in the engine's flow and deliver them once.
+
+    A dead letter brings its kept record along; else its inbox message (of ``functions``) is
+    decoded again. Returns the counts for the task's XCom.
+    """
+    flow = engine.flow.name
+    owner = new_owner()
+    claimed = claim_requested(store, flow, owner=owner)
+    source = InboxSource(store, flow=flow, functions=functions, partition=0, partitions=1)
+    outcome = resend_claimed(
+        store,
+        engine,
+        claimed,
+        lambda letter: record_from_letter(letter) or source.records_for(letter),
+        owner=owner,
+    )
+    return {"flow": flow, "resends": len(claimed), **outcome.as_dict()}

@@ -10,7 +10,7 @@ import pytest
 from adapters import registry
 from adapters.registry import AdapterRegistration, BuiltTarget, Pool
 from sync.airflow_local import POOLS
-from sync.runner import flow_targets
+from sync.tasks.flow import flow_targets
 
 FAKE = "tests.test_registry"
 BUILT: list[str] = []

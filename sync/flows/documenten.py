@@ -74,7 +74,7 @@ class DocumentenFlow:
         if record.kind != "document":
             raise PermanentError(f"recordsoort {record.kind!r} hoort niet bij de documenten-flow")
         document: dict[str, Any] = dict(record.data["document"])
-        # Sociaal domein: a document nobody classified is confidential (the zaaksysteem needs a value).
+        # Sociaal domein: a document nobody classified is confidential (a zaaksysteem needs one).
         document["vertrouwelijkheid"] = document.get("vertrouwelijkheid") or "VERTROUWELIJK"
         if not record.data.get("content"):
             log.info("document %s: alleen metadata gewijzigd, niets te archiveren", record.key)

@@ -1,6 +1,6 @@
 """The demo's DAG runs leave task logs that Airflow's UI opens, with Ketenbrug's lines readable.
 
-The demo's path (``sync.demo.demo_airflow`` + ``run_dag`` inside ``execution_api()``) runs a
+The demo's path (``demo.run.demo_airflow`` + ``run_dag`` inside ``execution_api()``) runs a
 small zaken flow; the task log of a partition then exists under the Airflow home's log folder
 with Ketenbrug's per-partition counts and without framework noise at INFO (httpx logs every
 request at INFO), and the api-server serves it through the task-instance log endpoint, as the
@@ -15,17 +15,17 @@ from pathlib import Path
 import httpx
 import pytest
 
+from demo.airflow import LocalAirflow
+from demo.run import demo_airflow, run_dag
+from demo.ui import DEMO_USERS
 from simulators.gws4all import push_scenario
-from sync.airflow_local import LocalAirflow
-from sync.airflow_ui import DEMO_USERS
-from sync.demo import demo_airflow, run_dag
 from tests.airflow.conftest import ChainRig
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
 DAG = "ketenbrug_zaken"
 TASK = "deliver_gws4all"
-#: sync/runner.py's line per partition: its batches and counts.
+#: sync/tasks/flow.py's line per partition: its batches and counts.
 COUNTS = re.compile(r"zaken partitie (\d+): \d+ werkpakket\(ten\), (\d+) gelezen, \d+ afgeleverd")
 #: What the framework logs at INFO (the first task migrates the state store with alembic).
 NOISE = ('"logger":"alembic', '"logger":"httpx', '"logger":"sqlalchemy', "HTTP Request:")

@@ -48,8 +48,8 @@ from sync.engine import RetryPolicy
 from sync.inbox import Inbox
 from sync.inbox_app import InboxServer
 from sync.resend import ResendRefused, request_resend
-from sync.runner import run_zaken_partition, run_zaken_resends
 from sync.store.db import Store
+from sync.tasks.zaken import run_zaken_partition, run_zaken_resends
 from tests.chaos import messages
 from tests.chaos.checker import check_all
 from tests.chaos.model import FUTURE_YEAR, Model, Push

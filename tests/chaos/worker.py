@@ -38,12 +38,12 @@ def main(argv: list[str]) -> int:
     )
     command = argv[0]
     if command == "drain":
-        from sync.runner import run_zaken_partition
+        from sync.tasks.zaken import run_zaken_partition
 
         result = run_zaken_partition(int(argv[1]), esuite=esuite_config(), retry=FAST)
         print(json.dumps(result.as_dict()))
     elif command == "resend":
-        from sync.runner import run_zaken_resends
+        from sync.tasks.zaken import run_zaken_resends
 
         print(json.dumps(run_zaken_resends(esuite=esuite_config(), retry=FAST), default=str))
     elif command == "inbox":

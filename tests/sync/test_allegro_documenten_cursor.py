@@ -28,11 +28,11 @@ from simulators.testing import SimulatorHandle, esuite, esuite_simulator
 from simulators.xtendis import XtendisHotFolder
 from stuf import Systeem, Zaak
 from sync.config import Settings
-from sync.documenten import run_allegro_documenten
+from sync.drain import PartitionResult
 from sync.engine import RetryPolicy
 from sync.identity import IdentityMap
-from sync.runner import PartitionResult
 from sync.store.db import Store
+from sync.tasks.documenten import run_allegro_documenten
 
 __all__ = ["esuite", "esuite_simulator"]  # the simulator fixtures, used below
 

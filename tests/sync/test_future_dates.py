@@ -20,10 +20,10 @@ from stuf import Systeem
 from sync.config import load_settings
 from sync.engine import Engine, RetryPolicy
 from sync.inbox import Inbox
-from sync.runner import run_zaken_partition
 from sync.store.db import Store
 from sync.store.models import DeadLetter, SyncRun
 from sync.summary import flow_report, format_report
+from sync.tasks.zaken import run_zaken_partition
 from tests.sync.fakes import EchoFlow, FakeTarget, record
 from tests.sync.messages import creeer_zaak, status
 from tests.sync.test_resend import statuses

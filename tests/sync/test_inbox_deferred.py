@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from adapters.errors import TransientError
 from mappings import load_tables
+from sync.drain import drain_inbox
 from sync.engine import Engine, RetryPolicy
 from sync.flows.zaken import FLOW_NAME, ZAKEN_FUNCTIONS, ZakenFlow
 from sync.inbox import Inbox, InboxSource
-from sync.runner import drain_inbox
 from sync.store.db import Store
 from sync.store.models import BatchState, DeadLetter, InboxMessage, InboxState, WorkBatch
 from tests.sync.fakes import FakeTarget

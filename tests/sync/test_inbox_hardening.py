@@ -26,10 +26,10 @@ from adapters.base import Operation, SourceRecord
 from mappings import load_tables
 from stuf import Fout, parse_message
 from sync.blobs import BlobStore
+from sync.drain import drain_inbox
 from sync.engine import Engine, PlanContext, RetryPolicy
 from sync.failpoints import CRASH_EXIT_CODE
 from sync.inbox import DOCUMENT_FUNCTIONS, MAX_IDENTIFICATIE, Inbox, InboxSource, partition_hash
-from sync.runner import drain_inbox
 from sync.store.db import Store
 from sync.store.models import DeadLetter, InboxMessage, InboxState
 from tests.sync.fakes import FakeTarget

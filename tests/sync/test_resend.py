@@ -15,9 +15,9 @@ from sync.config import load_settings
 from sync.engine import RetryPolicy
 from sync.inbox import Inbox
 from sync.resend import ResendRefused, claim_requested, request_resend, skip_dead_letter
-from sync.runner import run_zaken_partition, run_zaken_resends
 from sync.store.db import Store
 from sync.store.models import AuditEntry, DeadLetter, DeadLetterState
+from sync.tasks.zaken import run_zaken_partition, run_zaken_resends
 from tests.sync.messages import creeer_zaak, status
 
 FAST = RetryPolicy(attempts=3, wait_base_s=0, wait_max_s=0)

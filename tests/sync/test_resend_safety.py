@@ -24,9 +24,9 @@ from sync.config import load_settings
 from sync.engine import Engine, RetryPolicy
 from sync.inbox import Inbox
 from sync.resend import claim_requested, request_resend, resend_claimed
-from sync.runner import run_zaken_partition, run_zaken_resends
 from sync.store.db import Store
 from sync.store.models import AuditEntry, DeadLetter, DeadLetterState, LedgerEntry, utcnow
+from sync.tasks.zaken import run_zaken_partition, run_zaken_resends
 from tests.sync.messages import creeer_zaak, status
 from tests.sync.test_resend import statuses
 
@@ -273,7 +273,7 @@ def test_a_resent_status_older_than_the_delivered_one_is_superseded_not_written(
 ) -> None:
     letter_id = _unmapped_letter(store, esuite, mappings_dir, "1900Z-O1")  # GWS-NIEUW, day 4
     Inbox(store).receive(status("1900Z-O1", "GWS-AV-05", 5, 9), None)  # newer, delivered
-    from sync.runner import run_zaken_partition
+    from sync.tasks.zaken import run_zaken_partition
     from tests.sync.test_resend_safety import FAST, _config, _settings
 
     run_zaken_partition(

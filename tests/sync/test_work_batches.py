@@ -19,10 +19,10 @@ from sqlalchemy import select, update
 from adapters.base import Operation
 from mappings import load_tables
 from sync.claims import ClaimLostError
+from sync.drain import drain_inbox
 from sync.engine import Engine, RetryPolicy
 from sync.flows.zaken import FLOW_NAME, ZAKEN_FUNCTIONS, ZakenFlow
 from sync.inbox import Inbox, InboxSource, partition_hash
-from sync.runner import drain_inbox
 from sync.store.db import Store
 from sync.store.models import BatchState, InboxMessage, InboxState, WorkBatch, utcnow
 from tests.sync.messages import creeer_zaak, status

@@ -1,0 +1,130 @@
+"""One builder for the DAGs of the flows that deliver records (zaken, documenten).
+
+Why: both DAGs have the same shape, and the registry decides their tasks. First the resends
+beheer asked for (the task also brings the state store schema up to date), then one mapped task
+per inbox partition for a system that pushes (GWS4all), one task per registered cursor source
+(``deliver_allegro``, ``deliver_esuite``), and a summary that publishes the flow's Asset. Each
+task runs in the pool of the scarcest system it talks to. Not a DAG file (the leading
+underscore): the DAG files call it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pendulum
+from _beheer import melding
+from airflow.exceptions import AirflowSkipException
+from airflow.sdk import DAG, Asset, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowNotFoundException
+
+from adapters import registry
+
+__all__ = ["flow_dag"]
+
+DEFAULT_ARGS = {
+    "retries": 3,
+    "retry_delay": timedelta(seconds=20),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+}
+
+
+def _targets(flow: str) -> dict[str, Any]:
+    """The targets' configs from their Airflow Connections (looked up at run time)."""
+    return {r.system: r.config() for r in registry.targets_for(flow)}
+
+
+def _run_ref() -> str:
+    return f"airflow:{get_current_context()['run_id']}"
+
+
+def flow_dag(
+    flow: str,
+    *,
+    schedule: Any,
+    outlet: Asset,
+    partitions: int,
+    doc_md: str,
+) -> DAG:
+    """The DAG ``ketenbrug_<flow>``, its tasks built from the adapter registry."""
+    targets_pool = registry.flow_pool(flow)
+
+    @dag(
+        dag_id=f"ketenbrug_{flow}",
+        schedule=schedule,
+        start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Amsterdam"),
+        catchup=False,
+        max_active_runs=1,
+        tags=["ketenbrug", flow],
+        default_args=DEFAULT_ARGS,
+        doc_md=doc_md,
+    )
+    def flow_runs() -> None:
+        @task(pool=targets_pool)
+        def resend_requested() -> dict[str, object]:
+            """Deliver the dead letters beheer asked to resend, before new work.
+
+            Runs first, alone: it also brings the state store schema up to date (Alembic), so
+            the parallel tasks after it never race to migrate.
+            """
+            from sync.tasks.flow import flow_kind, run_resends
+
+            return run_resends(flow_kind(flow), **_targets(flow))
+
+        @task(pool=targets_pool, map_index_template="partitie {{ task.op_kwargs['partition'] }}")
+        def deliver_inbox(partition: int) -> dict[str, object]:
+            """Drain one inbox partition into the flow's targets; counts only (no personal data)."""
+            from sync.tasks.flow import flow_kind, run_partition
+
+            kind = flow_kind(flow)
+            return run_partition(kind, partition, **_targets(flow), run_ref=_run_ref()).as_dict()
+
+        @task
+        def deliver_source(system: str) -> dict[str, object]:
+            """A registered source's records (Allegro's exports, the e-Suite's own documents)
+            into the targets; an optional source without a Connection is skipped (not linked)."""
+            from sync.tasks.flow import flow_kind, run_source
+
+            registration = registry.get(system)
+            try:
+                config = registration.config()
+            except AirflowNotFoundException as missing:
+                if registration.source_spec(flow).optional:
+                    raise AirflowSkipException(f"{registration.title} niet gekoppeld") from missing
+                raise
+            configs = {**_targets(flow), system: config}
+            return run_source(flow_kind(flow), system, **configs, run_ref=_run_ref()).as_dict()
+
+        @task(outlets=[outlet], trigger_rule="none_failed", on_success_callback=melding(flow))
+        def summarize(
+            pushed: list[list[dict[str, object]]], sources: list[dict[str, object] | None]
+        ) -> dict[str, object]:
+            from sync.summary import combine
+
+            return combine([*(r for each in pushed for r in each), *(r for r in sources if r)])
+
+        pushed = [  # one mapped task per inbox partition of a system that pushes (GWS4all)
+            deliver_inbox.override(task_id=f"deliver_{source.system}").expand(
+                partition=list(range(partitions))
+            )
+            for source in registry.sources_for(flow)
+            if source.source_spec(flow).kind == "inbox"
+        ]
+        first: list[Any] = []
+        last: list[Any] = []  # run after the other sources, whether they ran or were skipped
+        for source, spec in registry.cursor_sources(flow):
+            task_ = deliver_source.override(
+                task_id=f"deliver_{source.system}",
+                pool=registry.flow_pool(flow, source.system),
+                trigger_rule="none_failed" if spec.runs_last else "all_success",
+            )(source.system)
+            (last if spec.runs_last else first).append(task_)
+        resend_requested() >> [*pushed, *first]
+        for task_ in last:
+            [*pushed, *first] >> task_  # what the other sources linked, before the walk
+        outcomes: Any = pushed  # XComArgs resolve to the results at run time
+        summarize(outcomes, [*first, *last])
+
+    return flow_runs()
