@@ -1,6 +1,7 @@
 """Which simulators exist, on which port they listen by default, and how to start them together.
 
-Why: the demo (``ketenbrug simulators up``), docker-compose and the docs must agree on addresses.
+Why: ``./run simulators up`` (``python -m simulators.cli up``), docker-compose and the docs must
+agree on addresses.
 Ports are fixed in the 18xxx range so Airflow Connections for the demo can be written once;
 tests use port 0 instead. Other simulator packages (the SFTP ones) can :func:`register` theirs.
 
@@ -11,6 +12,7 @@ Port plan (18xxx, never 8080/5432):
 18102   reserved: esuite-zgw       e-Suite ZGW APIs
 18103   suwinet                    Suwinet-Inkijk SOAP over HTTPS (client certificate)
 18104   gws4all-ssd                GWS4all SSD UitkeringsSpecificatie/JaarOpgave over HTTPS
+18105   zgw                        a ZGW API zaaksysteem (Zaken/Documenten/Catalogi, simulators.zgw)
 18122   sftp                       Allegro/Xtendis/MyLex on a real sshd (simulators.sftp)
 ======  =========================  =============================================
 """
@@ -62,6 +64,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "esuite-zgw": 18102,
     "suwinet": 18103,
     "gws4all-ssd": 18104,
+    "zgw": 18105,
     "sftp": 18122,
 }
 REGISTRY: dict[str, SimulatorSpec] = {}
@@ -117,6 +120,19 @@ def _esuite(port: int, faults: FaultConfig | None) -> Startable:
 register(
     SimulatorSpec(
         "esuite", DEFAULT_PORTS["esuite"], "e-Suite, StUF-ZKN ZDS 1.2 SOAP service", _esuite
+    )
+)
+
+
+def _zgw(port: int, faults: FaultConfig | None) -> Startable:
+    from simulators.zgw import make_zgw_server
+
+    return make_zgw_server(port=port, faults=faults)
+
+
+register(
+    SimulatorSpec(
+        "zgw", DEFAULT_PORTS["zgw"], "ZGW API zaaksysteem (Zaken, Documenten, Catalogi)", _zgw
     )
 )
 
