@@ -18,7 +18,7 @@ from airflow.sdk.bases.notifier import BaseNotifier
 from sync.task_logs import apply_namespace_levels
 
 log = logging.getLogger(__name__)
-apply_namespace_levels()  # framework loggers quiet in task logs, as ketenbrug ui asks
+apply_namespace_levels()  # framework loggers quiet in task logs, as ./run ui asks
 
 SMTP_CONN_ID = "ketenbrug_smtp"
 

@@ -1,9 +1,9 @@
 """The simulators in a container (docker-compose profile ``simulators``): serve, and relay.
 
 The simulators listen on 127.0.0.1 only, on purpose. Inside their container that loopback is
-out of reach of the Airflow workers, so this process starts them (``ketenbrug simulators up``)
-and relays each port P on loopback to port P + 10000 on the container's network: the compose
-network only (nothing is published on the host). Connections then name ``simulators:28101``
+out of reach of the Airflow workers, so this process starts them (``python -m simulators.cli
+up``) and relays each port P on loopback to port P + 10000 on the container's network: the
+compose network only (nothing is published on the host). Connections then name ``simulators:28101``
 and so on (docs/deploy.md).
 """
 
@@ -47,7 +47,7 @@ def _relay(target: int) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter]
 
 
 async def main() -> int:
-    simulators = subprocess.Popen(["ketenbrug", "simulators", "up"])
+    simulators = subprocess.Popen([sys.executable, "-m", "simulators.cli", "up"])
     servers = [
         await asyncio.start_server(_relay(source), RELAY_HOST, relayed)
         for source, relayed in RELAYS.items()

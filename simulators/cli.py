@@ -1,7 +1,8 @@
 """Command line for the simulators: ``up`` (serve until Ctrl-C) and ``gws4all-push``.
 
-The lead wires :func:`run_simulators_up` as ``ketenbrug simulators up``; it also runs on its own:
-``python -m simulators.cli up`` / ``python -m simulators.cli gws4all-push --url ...``.
+Its own command, never part of ``ketenbrug`` (production does not import simulators):
+``python -m simulators.cli up`` (``./run simulators up``) /
+``python -m simulators.cli gws4all-push --url ...``.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def _faults(args: argparse.Namespace) -> FaultConfig | None:
 
 def _up_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ketenbrug simulators up",
+        prog="python -m simulators.cli up",
         description="Start the HTTP simulators on loopback and serve until Ctrl-C.",
     )
     parser.add_argument(
@@ -104,7 +105,7 @@ def run_gws4all_push(argv: Sequence[str] | None = None, *, out: TextIO | None = 
     from simulators.synthetic import SyntheticData
 
     parser = argparse.ArgumentParser(
-        prog="ketenbrug simulators gws4all-push",
+        prog="python -m simulators.cli gws4all-push",
         description="Send ZDS 1.1 messages like GWS4all to an inbound URL.",
     )
     parser.add_argument("--url", required=True)

@@ -1,4 +1,8 @@
-"""The ``ketenbrug`` command: demo, state store, inbox, dead letters, mappings, StUF, simulators."""
+"""The ``ketenbrug`` command: state store, inbox, dead letters, mappings, StUF, drift, purge.
+
+Production only: the demo, its UI and the simulators have their own commands
+(``python -m demo``, ``python -m demo ui``, ``python -m simulators.cli up``; ``./run`` wraps them).
+"""
 
 from __future__ import annotations
 
@@ -208,24 +212,6 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_simulators_up(args: argparse.Namespace) -> int:
-    from simulators.cli import run_simulators_up
-
-    return run_simulators_up(args.rest)
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from sync.demo import run_demo
-
-    return run_demo(zaken=args.zaken, seed=args.seed)
-
-
-def _cmd_ui(args: argparse.Namespace) -> int:
-    from sync.airflow_ui import demo_home, run_ui
-
-    return run_ui(Path(args.home) if args.home else demo_home(), host=args.host, port=args.port)
-
-
 def _cmd_new_adapter(args: argparse.Namespace) -> int:
     from sync.scaffold import ScaffoldError, new_adapter
 
@@ -243,17 +229,6 @@ def _cmd_new_adapter(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ketenbrug", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-
-    demo = commands.add_parser("demo", help="all flows against the simulators, with a summary")
-    demo.add_argument("--zaken", type=int, default=40, help="number of synthetic zaken")
-    demo.add_argument("--seed", type=int, default=2026)
-    demo.set_defaults(handler=_cmd_demo)
-
-    ui = commands.add_parser("ui", help="Airflow's UI (and beheer) on the demo's state")
-    ui.add_argument("--home", help="demo folder (default KETENBRUG_DEMO_HOME or .ketenbrug/demo)")
-    ui.add_argument("--host", default="127.0.0.1")
-    ui.add_argument("--port", type=int, default=8080)
-    ui.set_defaults(handler=_cmd_ui)
 
     db = commands.add_parser("db", help="state store").add_subparsers(dest="sub", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=_cmd_db_upgrade)
@@ -318,13 +293,6 @@ def build_parser() -> argparse.ArgumentParser:
     purge = commands.add_parser("purge", help="purge delivered payloads older than N days")
     purge.add_argument("--days", type=int, default=30)
     purge.set_defaults(handler=_cmd_purge)
-
-    sims = commands.add_parser("simulators", help="the six systems on loopback").add_subparsers(
-        dest="sub", required=True
-    )
-    up = sims.add_parser("up", help="start the simulators and print their addresses")
-    up.add_argument("rest", nargs=argparse.REMAINDER)
-    up.set_defaults(handler=_cmd_simulators_up)
 
     adapter = commands.add_parser(
         "new-adapter", help="scaffold an adapter: package, hook, simulator stub, contract test"

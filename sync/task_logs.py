@@ -4,7 +4,7 @@ Airflow 3.3 applies ``namespace_levels`` to its structlog loggers only; in a tas
 stdlib loggers of libraries (alembic migrating the state store, paramiko on every SFTP
 connection) still log at INFO between Ketenbrug's own lines. The DAG files call
 :func:`apply_namespace_levels` at import (through ``dags/_beheer.py``), so the setting that
-``ketenbrug ui`` and the demo pass means the same for every logger. No Airflow import.
+``./run ui`` and the demo pass means the same for every logger. No Airflow import.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sync.airflow_ui import NOISY_LOGGERS
+from demo.ui import NOISY_LOGGERS
 from sync.task_logs import apply_namespace_levels, parse_namespace_levels
 
 

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from demo.airflow import LocalAirflow
+from demo.run import esuite_connection
 from simulators.esuite import make_esuite_server
 from simulators.faults import FaultConfig
 from simulators.http import SimulatorServer
-from sync.airflow_local import LocalAirflow, connection_env
+from sync.airflow_local import connection_env
 from sync.blobs import BlobStore
-from sync.demo import esuite_connection
 from sync.inbox import Inbox
 from sync.inbox_app import InboxServer
 from sync.store.db import Store

@@ -32,6 +32,8 @@ import requests
 from sqlalchemy import bindparam, create_engine, func, make_url, select, text
 from sqlalchemy.engine import Engine
 
+from demo.airflow import CeleryAirflow, LocalAirflow, celery_env
+from demo.run import esuite_connection
 from simulators.esuite import make_esuite_server
 from simulators.faults import FaultConfig
 from simulators.gws4all import push_scenario
@@ -39,9 +41,8 @@ from simulators.mylex import MyLexArchive
 from simulators.sftp.server import SshdServer
 from simulators.sftp.testing import SftpArea
 from simulators.xtendis import XtendisHotFolder
-from sync.airflow_local import POOLS, CeleryAirflow, LocalAirflow, celery_env, connection_env
+from sync.airflow_local import POOLS, connection_env
 from sync.blobs import BlobStore
-from sync.demo import esuite_connection
 from sync.flows.zaken import FLOW_NAME
 from sync.inbox import Inbox
 from sync.inbox_app import InboxServer

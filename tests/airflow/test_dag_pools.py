@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from adapters import registry
-from sync.airflow_local import DAGS_FOLDER, POOLS, LocalAirflow
+from demo.airflow import LocalAirflow
+from sync.airflow_local import DAGS_FOLDER, POOLS
 
 pytestmark = pytest.mark.airflow
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sync.airflow_local import DAGS_FOLDER, LocalAirflow
+from demo.airflow import LocalAirflow
+from sync.airflow_local import DAGS_FOLDER
 
 pytestmark = pytest.mark.airflow
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sync.airflow_local import LocalAirflow
-from sync.demo import _connections_in_airflow, esuite_connection, sftp_connection
+from demo.airflow import LocalAirflow
+from demo.run import _connections_in_airflow, esuite_connection, sftp_connection
 
 pytestmark = pytest.mark.airflow
 

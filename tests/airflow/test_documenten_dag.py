@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from demo.airflow import LocalAirflow
 from simulators.faults import FaultConfig, FaultInjector
 from simulators.gws4all import push_scenario
 from simulators.mylex import MyLexArchive
@@ -26,7 +27,7 @@ from simulators.sftp.proxy import TcpProxy
 from simulators.sftp.server import SshdServer
 from simulators.sftp.testing import SftpArea
 from simulators.xtendis import XtendisHotFolder
-from sync.airflow_local import LocalAirflow, connection_env
+from sync.airflow_local import connection_env
 from sync.failpoints import CRASH_EXIT_CODE
 from sync.store.models import DeadLetter, DriftItemRow, LedgerEntry, LedgerState
 from tests.airflow.conftest import ChainRig, make_rig

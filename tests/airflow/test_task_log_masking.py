@@ -9,7 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sync.airflow_local import DAGS_FOLDER, LocalAirflow
+from demo.airflow import LocalAirflow
+from sync.airflow_local import DAGS_FOLDER
 
 BSN = "111222333"
 

@@ -1,4 +1,4 @@
-"""``ketenbrug ui``: Airflow's api-server, scheduler and dag-processor on the demo's state.
+"""``./run ui``: Airflow's api-server, scheduler and dag-processor on the demo's state.
 
 Started as a user would (the command, in a subprocess, on a free port), logged in over HTTP
 with the printed demo login; a real run of the nightly purge goes through the scheduler, its
@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sync.airflow_ui import DEMO_USERS
+from demo.ui import DEMO_USERS
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
@@ -65,7 +65,7 @@ def test_ui_starts_serves_the_plugin_runs_a_dag_with_logs_and_a_note_and_stops_o
     out = tmp_path / "ui.out"
     with out.open("wb") as sink:
         ui = subprocess.Popen(
-            [sys.executable, "-m", "sync.cli", "ui", "--port", str(port)],
+            [sys.executable, "-m", "demo", "ui", "--port", str(port)],
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,

@@ -31,13 +31,13 @@ from sqlalchemy import select
 
 from adapters.esuite.config import EsuiteConfig
 from adapters.gws4all.inbound import decode
+from demo.airflow import CeleryAirflow, LocalAirflow
 from simulators.esuite import make_esuite_server
 from stuf import Systeem, Zaak
-from sync.airflow_local import CeleryAirflow, LocalAirflow
 from sync.config import load_settings
-from sync.runner import run_zaken_resends
 from sync.store.db import Store
 from sync.store.models import AuditEntry, DeadLetter, InboxMessage
+from sync.tasks.zaken import run_zaken_resends
 from tests.beheer.seed import BSN, OTHER_BSN, UNKNOWN_CODE, ZAAK, mappings_copy, seed
 from tests.sync.messages import status
 

@@ -1,10 +1,10 @@
-"""``ketenbrug ui``: Airflow's UI on the demo's state, so a newcomer can look at what it did.
+"""``./run ui`` (``python -m demo ui``): Airflow's UI on the demo's state, to look at what it did.
 
 Starts ``airflow api-server``, ``scheduler`` and ``dag-processor`` on the demo's Airflow home
 and ``KETENBRUG_HOME`` (the state store the beheer pages read), with Airflow's
 SimpleAuthManager and two demo logins: a beheerder who may operate and a kijker who may only
 look. Stops every process it started on Ctrl-C. Imports nothing of Airflow (it drives the
-``airflow`` command, like :mod:`sync.airflow_local`).
+``airflow`` command, through :mod:`demo.airflow`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,7 +22,7 @@ from typing import TextIO
 
 import httpx
 
-from sync.airflow_local import CeleryAirflow, LocalAirflow
+from demo.airflow import CeleryAirflow, LocalAirflow, free_port
 
 __all__ = [
     "DEMO_USERS",
@@ -53,7 +52,7 @@ PROCESSES = ("api-server", "scheduler", "dag-processor")
 
 
 def demo_home() -> Path:
-    """Where ``ketenbrug demo`` left its state (``KETENBRUG_DEMO_HOME`` or ``.ketenbrug/demo``)."""
+    """Where ``./run demo`` left its state (``KETENBRUG_DEMO_HOME`` or ``.ketenbrug/demo``)."""
     return Path(os.environ.get("KETENBRUG_DEMO_HOME", Path.cwd() / ".ketenbrug" / "demo"))
 
 
@@ -104,17 +103,11 @@ class RunningUi:
         self.processes.stop(grace_s=20)
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
-
-
 def start_ui(
     home: Path, *, host: str = "127.0.0.1", port: int = 0, timeout: float = 180
 ) -> RunningUi:
     """Prepare the demo's Airflow home and start its three processes; returns once healthy."""
-    port = port or _free_port(host)
+    port = port or free_port(host)
     url = f"http://{host}:{port}"
     env = ui_env(home, url)
     airflow = LocalAirflow(home / "airflow", extra_env=env)

@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from demo.airflow import DagRunResult, LocalAirflow, free_port
+from demo.ui import demo_home, ui_env
 from stuf.privacy import install_log_masking
-from sync.airflow_local import DagRunResult, LocalAirflow, free_port
 from sync.blobs import BlobStore
 from sync.config import Settings, load_settings
 from sync.inbox import Inbox
@@ -105,7 +106,7 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
     from simulators.xtendis import XtendisHotFolder
 
     install_log_masking()
-    home = Path(os.environ.get("KETENBRUG_DEMO_HOME", Path.cwd() / ".ketenbrug" / "demo"))
+    home = demo_home()
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     settings = _settings_for(home)
@@ -222,10 +223,8 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
 
 
 def demo_airflow(home: Path, database_url: str) -> LocalAirflow:
-    """The demo's Airflow, set up as ``ketenbrug ui`` sets it up (same secret, logins, quiet
+    """The demo's Airflow, set up as ``./run ui`` sets it up (same secret, logins, quiet
     framework loggers), with an execution API on a free port for :func:`run_dag`."""
-    from sync.airflow_ui import ui_env
-
     env = ui_env(home, f"http://127.0.0.1:{free_port()}")
     env["KETENBRUG_DATABASE_URL"] = database_url
     # The LocalExecutor of ``dags test --use-executor`` forks this many workers up front.
