@@ -19,6 +19,7 @@ RUN pip install --no-cache-dir -r /opt/ketenbrug/requirements.lock
 # Ketenbrug itself (schemas, mappings and migrations are package data), without dependencies:
 # every dependency came from the lock above.
 COPY --chown=airflow:root pyproject.toml README.md /opt/ketenbrug/src/
+COPY --chown=airflow:root privacy /opt/ketenbrug/src/privacy
 COPY --chown=airflow:root stuf /opt/ketenbrug/src/stuf
 COPY --chown=airflow:root sync /opt/ketenbrug/src/sync
 COPY --chown=airflow:root adapters /opt/ketenbrug/src/adapters

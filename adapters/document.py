@@ -45,7 +45,7 @@ from adapters.errors import (
     PermanentError,
     TransientError,
 )
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 
 __all__ = [
     "ARCHIVEER_DOCUMENT",

@@ -14,7 +14,7 @@
     └── ConfigError         the installation is wrong; stop and tell a developer
 
 Adapters translate library errors at their boundary into this tree (``raise ... from exc``).
-Messages never carry a raw BSN: callers mask with :func:`stuf.privacy.mask_bsn`.
+Messages never carry a raw BSN: callers mask with :func:`privacy.masking.mask_bsn`.
 """
 
 from __future__ import annotations

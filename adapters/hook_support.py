@@ -15,7 +15,7 @@ import importlib
 from typing import Any, ClassVar
 
 from adapters.registry import AdapterRegistration, load
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 
 __all__ = ["RegisteredHook"]
 

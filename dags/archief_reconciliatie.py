@@ -14,7 +14,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from stuf.privacy import install_log_masking
+from privacy.masking import install_log_masking
 
 sys.path.append(os.path.dirname(__file__))  # _beheer.py beside it, for any DagBag
 from _beheer import melding

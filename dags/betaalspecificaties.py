@@ -13,7 +13,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import dag, get_current_context, task
 
-from stuf.privacy import install_log_masking
+from privacy.masking import install_log_masking
 
 install_log_masking()  # every record of a task process is masked (no BSN in a task log)
 

@@ -14,7 +14,7 @@ import sys
 
 from airflow.sdk import Asset
 
-from stuf.privacy import install_log_masking
+from privacy.masking import install_log_masking
 
 sys.path.append(os.path.dirname(__file__))  # _flow.py and _beheer.py beside it, for any DagBag
 from _flow import flow_dag

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, task
 
-from stuf.privacy import install_log_masking
+from privacy.masking import install_log_masking
 
 install_log_masking()  # every record of a task process is masked (no BSN in a task log)
 

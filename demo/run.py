@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from demo.airflow import DagRunResult, LocalAirflow, free_port
 from demo.ui import demo_home, ui_env
-from stuf.privacy import install_log_masking
+from privacy.masking import install_log_masking
 from sync.blobs import BlobStore
 from sync.config import Settings, load_settings
 from sync.inbox import Inbox

@@ -317,7 +317,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mask-text-off", "masking",
         "every nine-digit number in free text is masked (Fo texts, dead letters, logs)",
-        "stuf/privacy.py",
+        "privacy/masking.py",
         "    return _BSN_IN_TEXT.sub(_mask_match, text)",
         "    return text",
         ("tests/sync/test_inbox_fo_privacy.py",),
@@ -326,7 +326,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "mask-bsn-shows-all", "masking",
         "a masked BSN shows its last four digits only",
-        "stuf/privacy.py",
+        "privacy/masking.py",
         '    return "*" * max(len(value) - 4, 0) + value[-4:]',
         "    return value",
         ("tests/sync/test_inbox_fo_privacy.py",),
@@ -334,7 +334,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "log-filter-not-masking", "masking",
         "the logging filter masks BSNs in every log line",
-        "stuf/privacy.py",
+        "privacy/masking.py",
         "        if masked != message:\n            record.msg = masked",
         "        if False:\n            record.msg = masked",
         ("tests/stuf/test_privacy_filter.py",),
@@ -342,7 +342,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "log-filter-traceback-not-masked", "masking",
         "the logging filter masks BSNs in a logged traceback",
-        "stuf/privacy.py",
+        "privacy/masking.py",
         "        if record.exc_text:\n            record.exc_text = mask_text(record.exc_text)",
         "        if False:\n            record.exc_text = mask_text(record.exc_text)",
         ("tests/stuf/test_privacy_filter.py",),

@@ -35,11 +35,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from privacy.masking import mask_text
 from simulators.faults import FaultConfig, FaultInjector
 from simulators.pdf import pdf_chunks
 from simulators.sftp.files import atomic_write, is_temp_name, sha256_line
 from simulators.synthetic import TZ, SyntheticData
-from stuf.privacy import mask_text
 
 __all__ = [
     "ALLEGRO_STATUSSEN",

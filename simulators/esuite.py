@@ -54,6 +54,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs
 from wsgiref.types import StartResponse, WSGIEnvironment
 
+from privacy.masking import mask_text
 from simulators.esuite_store import EsuiteStore, ZaakBestaatAl, ZaakOnbekend
 from simulators.esuite_zgw import DEFAULT_PAGE_SIZE, ZgwDocumentenApp
 from simulators.faults import FaultConfig, FaultDecision, FaultInjector
@@ -87,7 +88,6 @@ from stuf import (
     new_stuurgegevens,
     parse_message,
 )
-from stuf.privacy import mask_text
 from stuf.stream import Readable, stream_document_lk01
 
 __all__ = ["ESUITE_SYSTEEM", "TRANSIENT_STUF_CODES", "EsuiteApp", "make_esuite_server"]

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from privacy.masking import mask_bsn
 from stuf import Document, NoValue, Zaak, ZaakStatus
-from stuf.privacy import mask_bsn
 
 __all__ = ["DEFAULT_PREFIX", "EsuiteStore", "StoredDocument", "ZaakBestaatAl", "ZaakOnbekend"]
 

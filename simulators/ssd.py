@@ -39,6 +39,7 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 
 from lxml import etree
 
+from privacy.masking import is_valid_bsn, mask_bsn
 from simulators.faults import FaultConfig, FaultDecision, FaultInjector
 from simulators.http import FAULT_KEY
 from simulators.ssd_data import (
@@ -64,7 +65,6 @@ from simulators.ssd_soap import (
 )
 from simulators.synthetic import TZ, SyntheticData, index_for_bsn
 from simulators.tls import SimulatorPki, TlsSimulatorServer
-from stuf.privacy import is_valid_bsn, mask_bsn
 from stuf.xml import load_schema
 
 __all__ = [

@@ -21,9 +21,9 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 
 from lxml import etree
 
+from privacy.masking import mask_bsn, mask_text
 from simulators.http import json_response
 from stuf.errors import StufError
-from stuf.privacy import mask_bsn, mask_text
 from stuf.xml import parse_xml
 
 __all__ = [

@@ -34,6 +34,7 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 
 from lxml import etree
 
+from privacy.masking import is_valid_bsn, mask_bsn
 from simulators.faults import FaultConfig, FaultDecision, FaultInjector
 from simulators.http import FAULT_KEY
 from simulators.ssd_soap import (
@@ -60,7 +61,6 @@ from simulators.suwinet_data import (
 )
 from simulators.synthetic import SyntheticData, index_for_bsn
 from simulators.tls import SimulatorPki, TlsSimulatorServer
-from stuf.privacy import is_valid_bsn, mask_bsn
 from stuf.xml import load_schema
 
 __all__ = ["ACTION_BRP", "ACTION_UWV", "SCHEMA_DIR", "SuwinetApp", "make_suwinet_server"]

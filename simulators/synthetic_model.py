@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from privacy.masking import mask_bsn
 from simulators.pdf import pdf_chunks
-from stuf.privacy import mask_bsn
 
 TZ = ZoneInfo("Europe/Amsterdam")
 

@@ -33,11 +33,11 @@ from pathlib import Path
 
 from lxml import etree
 
+from privacy.masking import is_valid_bsn, mask_bsn, mask_text
 from simulators.faults import FaultConfig, FaultInjector
 from simulators.sftp.files import atomic_write, is_temp_name, safe_name, sha256_file, sha256_line
 from simulators.synthetic import TZ
 from stuf.errors import StufError
-from stuf.privacy import is_valid_bsn, mask_bsn, mask_text
 from stuf.xml import parse_xml_file
 
 __all__ = [

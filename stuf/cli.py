@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from privacy.masking import mask_text
 from stuf.envelope import unwrap
 from stuf.errors import StufError
 from stuf.model import Bevestiging, Fout, ZdsVersion
 from stuf.parse import detect_function, parse_element
-from stuf.privacy import mask_text
 from stuf.schema import validate_element
 from stuf.xml import parse_xml
 

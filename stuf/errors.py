@@ -6,13 +6,13 @@ it cannot understand with a proper foutbericht (see :func:`stuf.build_fault`)::
     StufError                 meaning unclear, schema breach, unknown message
     └── UnsafeXmlError        DTD, entity or network reference refused before parsing
 
-Every text is passed through :func:`stuf.privacy.mask_text`: no BSN ever reaches
+Every text is passed through :func:`privacy.masking.mask_text`: no BSN ever reaches
 ``str(err)``, a log line or a warning.
 """
 
 from __future__ import annotations
 
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 
 __all__ = ["StufError", "UnsafeXmlError"]
 

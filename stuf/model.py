@@ -12,8 +12,8 @@ from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import TypeAlias
 
+from privacy.masking import mask_bsn
 from stuf._lazy import InhoudField
-from stuf.privacy import mask_bsn
 
 __all__ = [
     "ActualiseerZaakstatus",

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from lxml import etree
 
+from privacy.masking import mask_text
 from stuf.envelope import unwrap
 from stuf.errors import StufError
 from stuf.model import ZdsVersion
-from stuf.privacy import mask_text
 from stuf.xml import parse_xml
 
 __all__ = ["schema_path", "validate", "validate_element"]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 from sync.store.models import AuditEntry
 
 __all__ = ["audit", "audit_mapping_change", "current_actor"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 from sync.audit import current_actor
 from sync.config import load_settings
 from sync.store.db import open_store
@@ -52,7 +52,7 @@ def _cmd_inbox_serve(args: argparse.Namespace) -> int:
     import dataclasses
     import os
 
-    from stuf.privacy import install_log_masking
+    from privacy.masking import install_log_masking
     from sync.inbox import Inbox
     from sync.inbox_app import Door, create_app
     from sync.inbox_door import load_senders

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.base import SourceRecord
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 from sync.store.models import DeadLetter, DeadLetterState, utcnow
 
 __all__ = ["open_dead_letter", "record_dead_letter", "record_from_letter"]

@@ -17,7 +17,7 @@ from functools import partial
 from sqlalchemy.orm import Session
 
 from adapters.base import Source, SourceBatch
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 from sync.claims import keep_alive
 from sync.engine import BatchOutcome, Engine, RecordState
 from sync.failpoints import crash_point

@@ -40,7 +40,7 @@ from adapters.errors import (
     TransientError,
 )
 from mappings import MappingTables
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 from sync.deadletters import record_dead_letter
 from sync.failpoints import crash_point
 from sync.identity import IdentityMap

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from adapters.base import RecordError, SourceBatch, SourceRecord
 from adapters.errors import InvalidMessageError
 from adapters.gws4all import inbound
+from privacy.masking import mask_text
 from stuf import (
     Bevestiging,
     DocumentIdentificatieAntwoord,
@@ -46,7 +47,6 @@ from stuf import (
     new_stuurgegevens,
 )
 from stuf.peek import DOCUMENT_ELEMENTS, message_element
-from stuf.privacy import mask_text
 from stuf.stream import stream_document_lk01
 from sync import claims
 from sync.blobs import BlobStore

@@ -31,9 +31,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from privacy.masking import mask_text
 from stuf import Fout, ZdsVersion, build_fault, new_stuurgegevens
 from stuf.operations import by_element
-from stuf.privacy import mask_text
 from sync.inbox import KETENBRUG_SYSTEEM, UNKNOWN_SENDER, Inbox, InboxAnswer
 from sync.inbox_door import Sender, SenderRegistry
 from sync.inbox_guard import (

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 
 __all__ = [
     "AuthResult",

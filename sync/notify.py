@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 from sync.store.db import Store
 from sync.store.models import DeadLetter, DeadLetterState, DriftItemRow, SyncRun
 

@@ -24,7 +24,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import IO, NamedTuple
 
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 
 __all__ = ["ArchiveEntry", "DriftItem", "DriftKind", "ReconcileReport", "UnsortedListingError"]
 __all__ += ["identity_translate", "reconcile", "repairable", "sort_external"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 from sync.store.db import Store
 from sync.store.models import DeadLetter, DeadLetterState, LedgerEntry, LedgerState, SyncRun
 

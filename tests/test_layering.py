@@ -1,4 +1,5 @@
-"""Production code never imports a test double, the demo or the tests.
+"""Production code never imports a test double, the demo or the tests; and its dependencies
+point one way: dags/plugins -> sync -> adapters -> stuf -> privacy (mappings beside adapters).
 
 ``simulators/`` answers in place of the real systems, ``demo/`` drives them and a local
 Airflow, ``tests/`` checks it all: none of them may ship as a dependency of what runs in a
@@ -13,8 +14,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PRODUCTION = ("sync", "adapters", "stuf", "mappings", "dags", "plugins")
+PRODUCTION = ("privacy", "sync", "adapters", "stuf", "mappings", "dags", "plugins")
 FORBIDDEN = frozenset({"simulators", "demo", "tests"})
+#: What each layer may import of Ketenbrug's own packages (besides itself).
+MAY_IMPORT = {
+    "privacy": frozenset(),
+    "stuf": frozenset({"privacy"}),
+    "mappings": frozenset({"privacy"}),
+    "adapters": frozenset({"privacy", "stuf", "mappings"}),
+    "sync": frozenset({"privacy", "stuf", "mappings", "adapters"}),
+}
+OURS = frozenset({*PRODUCTION, *FORBIDDEN})
 
 
 def imported_modules(source: str, package: str) -> Iterator[tuple[int, str]]:
@@ -53,6 +63,30 @@ def forbidden_imports(root: Path = REPO, packages: tuple[str, ...] = PRODUCTION)
 
 def test_production_code_imports_no_simulator_demo_or_test() -> None:
     assert forbidden_imports() == []
+
+
+def upward_imports(root: Path = REPO) -> list[str]:
+    """``path:line imports name`` for each import against the direction of the layers."""
+    found = []
+    for top, allowed in MAY_IMPORT.items():
+        for path in sorted((root / top).rglob("*.py")):
+            relative = path.relative_to(root)
+            package = ".".join(relative.parent.parts)
+            for line, name in imported_modules(path.read_text(encoding="utf-8"), package):
+                first = name.split(".")[0]
+                if first in OURS and first != top and first not in allowed:
+                    found.append(f"{relative}:{line} imports {name}")
+    return found
+
+
+def test_dependencies_point_one_way() -> None:
+    assert upward_imports() == []
+
+
+def test_the_direction_check_sees_an_adapter_importing_the_engine(tmp_path: Path) -> None:
+    (tmp_path / "adapters").mkdir()
+    (tmp_path / "adapters" / "x.py").write_text("import stuf\ndef f():\n    import sync.engine\n")
+    assert upward_imports(tmp_path) == ["adapters/x.py:3 imports sync.engine"]
 
 
 def test_the_check_sees_imports_inside_functions_and_relative_ones(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from tests.test_self_contained import tracked_files
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("adapters", "mappings", "simulators", "stuf", "sync")
+PACKAGES = ("adapters", "mappings", "privacy", "simulators", "stuf", "sync")
 # What the code opens at run time (pyproject.toml [tool.setuptools.package-data]).
 CODE_AND_DATA = {".py", ".xsd", ".wsdl", ".csv", ".ini", ".mako", ".xml", ".pdf"}
 EXAMPLE = REPO / "tests" / "fixtures" / "stuf" / "haarlem_creeerZaak_zakLk01.xml"

@@ -42,7 +42,7 @@ from adapters.allegro.integrity import (
 from adapters.errors import TransientError
 from adapters.sftp.pinned import RemoteFileError, SftpClient, UnsafeNameError, is_temp_name
 from adapters.sftp.pinned import safe_name as shared_safe_name
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 
 __all__ = [
     "SYSTEM",

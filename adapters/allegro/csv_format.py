@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from adapters.errors import InvalidMessageError
-from stuf.privacy import is_valid_bsn, mask_bsn, mask_text
+from privacy.masking import is_valid_bsn, mask_bsn, mask_text
 
 __all__ = [
     "RESULTATEN",

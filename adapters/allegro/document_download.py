@@ -18,7 +18,7 @@ from adapters.allegro.config import SYSTEM
 from adapters.allegro.document_index import DocumentRow
 from adapters.errors import ChecksumMismatchError
 from adapters.sftp.pinned import RemoteFileError
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 
 __all__ = ["DocumentDownloader", "DocumentMissingError"]
 

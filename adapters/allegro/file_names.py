@@ -15,7 +15,7 @@ from adapters.allegro.client import safe_name
 from adapters.allegro.config import SYSTEM
 from adapters.errors import InvalidMessageError
 from adapters.sftp.pinned import UnsafeNameError
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 
 __all__ = [
     "MAX_NAME_LENGTH",

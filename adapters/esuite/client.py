@@ -21,6 +21,7 @@ from adapters.errors import (
     ZaakOnbekendError,
 )
 from adapters.esuite.config import EsuiteConfig
+from privacy.masking import mask_text
 from stuf import (
     ActualiseerZaakstatus,
     Bevestiging,
@@ -38,7 +39,6 @@ from stuf import (
     parse_message,
     soap_action_for,
 )
-from stuf.privacy import mask_text
 
 __all__ = [
     "SYSTEM",

@@ -8,6 +8,7 @@ codes) is decided by :mod:`sync.vragen`.
 
 from __future__ import annotations
 
+from privacy.masking import mask_text
 from stuf import (
     Document,
     Fout,
@@ -23,7 +24,6 @@ from stuf import (
     build_message,
     new_stuurgegevens,
 )
-from stuf.privacy import mask_text
 
 __all__ = [
     "TRANSIENT_CODE",

@@ -40,7 +40,7 @@ from adapters.sftp.settings import (
     pinned_host_keys,
     relative_dir,
 )
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 
 __all__ = [
     "CHUNK_SIZE",

@@ -32,7 +32,7 @@ from zeep.transports import Transport
 
 from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
 from adapters.ssd.config import SsdConfig
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 
 __all__ = [
     "SYSTEM",

@@ -12,8 +12,8 @@ from datetime import date
 from lxml import etree
 
 from adapters.errors import InvalidMessageError, PermanentError
+from privacy.masking import mask_text
 from stuf.errors import StufError
-from stuf.privacy import mask_text
 from stuf.xml import parse_xml
 
 __all__ = [

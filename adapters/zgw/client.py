@@ -32,7 +32,7 @@ from adapters.errors import (
 )
 from adapters.zgw.auth import authorization
 from adapters.zgw.config import ZgwConfig
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 
 __all__ = ["SYSTEM", "ZgwClient", "ZgwNotFoundError"]
 

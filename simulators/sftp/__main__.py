@@ -19,12 +19,12 @@ import signal
 import threading
 from pathlib import Path
 
+from privacy.masking import install_log_masking
 from simulators.allegro import AllegroExporter
 from simulators.faults import FaultConfig, FaultInjector
 from simulators.mylex import MyLexArchive
 from simulators.sftp.server import SshdServer
 from simulators.xtendis import XtendisHotFolder
-from stuf.privacy import install_log_masking
 
 
 def main(argv: list[str] | None = None) -> None:

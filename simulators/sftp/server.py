@@ -38,7 +38,7 @@ from typing import Self
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 
 __all__ = ["FORBIDDEN_PORTS", "SSHD_PATH", "SshdError", "SshdServer", "SshdUnavailableError"]
 

@@ -21,7 +21,7 @@ from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 from sync.beheer import archief, fouten, koppel, overzicht, zoeken
 from sync.beheer.security import Authenticate, AuthRefused, Beheerder, check_csrf, make_csrf
 from sync.beheer.texts import STATES, reason_text

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 from sync.audit import audit
 from sync.beheer.overzicht import RunTotals, as_utc
 from sync.beheer.overzicht import _runs as flow_runs

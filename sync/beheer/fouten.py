@@ -2,7 +2,7 @@
 
 Resend and skip go through :mod:`sync.resend` (compare-and-set, audited with the Airflow
 user's name): beheer only *requests* a resend, the flow's next run claims and delivers it once.
-Everything shown passes :func:`stuf.privacy.mask_text`: a payload never shows a whole BSN.
+Everything shown passes :func:`privacy.masking.mask_text`: a payload never shows a whole BSN.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, select
 
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 from sync.beheer.overzicht import as_utc
 from sync.resend import ResendRefused, request_resend, skip_dead_letter
 from sync.store.db import Store

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from mappings.edit import EDITABLE, put_mapping, read_table
 from mappings.tables import DEFAULT_DIR, STATUSSEN, STATUSTYPEN, ZAAKTYPEN, MappingError
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 from sync.audit import audit_mapping_change
 from sync.beheer.fouten import ActionResult, resend
 from sync.store.db import Store

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 
-from stuf.privacy import mask_bsn, mask_text
+from privacy.masking import mask_bsn, mask_text
 from sync.beheer.fouten import AuditRow, LedgerRow, audit_rows
 from sync.beheer.security import bsn_digest
 from sync.store.db import Store

@@ -20,7 +20,7 @@ from adapters.base import RecordError, SourceBatch, SourceRecord
 from adapters.errors import PermanentError
 from adapters.esuite.client import SYSTEM as ESUITE
 from adapters.gws4all.inbound import document_fields
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 from sync.blobs import BlobRef, BlobStore
 from sync.engine import RetryPolicy
 from sync.store.db import Store

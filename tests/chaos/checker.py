@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from stuf.privacy import mask_bsn
+from privacy.masking import mask_bsn
 from sync.store.db import Store
 from sync.summary import flow_report
 from tests.chaos.model import FUTURE_YEAR, Model, StatusKey

@@ -37,11 +37,11 @@ from sqlalchemy import create_engine, text
 
 from adapters.esuite.config import EsuiteConfig
 from mappings.tables import DEFAULT_DIR
+from privacy.masking import mask_text
 from simulators.esuite import make_esuite_server
 from simulators.faults import FaultConfig
 from simulators.http import SimulatorServer
 from stuf import Systeem
-from stuf.privacy import mask_text
 from sync.blobs import BlobStore
 from sync.config import Settings, load_settings
 from sync.engine import RetryPolicy

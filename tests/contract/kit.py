@@ -33,7 +33,7 @@ from adapters.base import Operation, RecordError, Source, SourceRecord, Target, 
 from adapters.errors import AlreadyExistsError, AmbiguousWriteError, PermanentError, TransientError
 from adapters.registry import BUILTIN, AdapterRegistration, TargetContext, load
 from mappings.tables import DEFAULT_DIR
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 from tests.contract.harnesses import BSN, Harness
 
 __all__ = ["CHECKS", "Case", "contract_cases", "run_case"]

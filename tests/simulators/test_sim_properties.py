@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from privacy.masking import is_valid_bsn
 from simulators.faults import FaultConfig
 from simulators.pdf import pdf_bytes
 from simulators.synthetic import bsn_for_index, index_for_bsn
-from stuf.privacy import is_valid_bsn
 
 
 @given(st.integers(0, 10**7 - 1), st.integers(0, 10_000))

@@ -9,6 +9,7 @@ from itertools import islice
 
 import psutil
 
+from privacy.masking import is_valid_bsn
 from simulators.pdf import pdf_bytes, pdf_chunks
 from simulators.synthetic import (
     GWS4ALL_STATUS_CHAIN,
@@ -18,7 +19,6 @@ from simulators.synthetic import (
     bsn_for_index,
     iban_for_index,
 )
-from stuf.privacy import is_valid_bsn
 
 
 def test_status_chain_is_the_twelve_step_bijstandsaanvraag() -> None:

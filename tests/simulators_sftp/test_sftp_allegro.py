@@ -9,6 +9,7 @@ from collections.abc import Callable
 import paramiko
 import pytest
 
+from privacy.masking import is_valid_bsn
 from simulators.allegro import (
     BBR_COLUMNS,
     ZAKEN_COLUMNS,
@@ -20,7 +21,6 @@ from simulators.allegro import (
 from simulators.faults import FaultConfig
 from simulators.sftp.files import is_temp_name
 from simulators.sftp.testing import SftpArea, sftp_put_atomic
-from stuf.privacy import is_valid_bsn
 
 
 def _get(sftp: paramiko.SFTPClient, path: str) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from stuf.privacy import BsnMaskingFilter, install_log_masking
+from privacy.masking import BsnMaskingFilter, install_log_masking
 
 BSN = "123456782"
 

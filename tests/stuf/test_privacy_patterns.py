@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stuf.privacy import mask_text
+from privacy.masking import mask_text
 
 NOT_DIGITS = st.text(alphabet=string.ascii_letters + " :;()/=\n\t\"'" + "éü", max_size=20).filter(
     lambda text: not text[-1:].isdigit()

@@ -9,8 +9,8 @@ import logging
 import pytest
 from sqlalchemy import select
 
+from privacy.masking import mask_bsn
 from stuf import Fout, parse_message
-from stuf.privacy import mask_bsn
 from sync.inbox import Inbox
 from sync.store.db import Store
 from sync.store.models import DeadLetter

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from adapters.errors import PermanentError
-from stuf.privacy import BsnMaskingFilter
+from privacy.masking import BsnMaskingFilter
 from sync.blobs import BlobStore
 from sync.sources.esuite_documents import EsuiteDocumentSource
 from sync.store.db import Store

@@ -1,8 +1,7 @@
 """BSN masking, shared by every layer.
 
 A BSN (burgerservicenummer) must never reach a log line, an exception text, an XCom or a
-list view unmasked. This module lives in the lowest layer (``stuf``) so that the codec,
-the adapters, the engine and the DAGs can all use the same rule.
+list view unmasked. One rule for the codec, the adapters, the engine, the DAGs and beheer.
 """
 
 from __future__ import annotations
