@@ -31,6 +31,7 @@ __all__ = [
     "TargetRejectedError",
     "TransientError",
     "UnmappedCodeError",
+    "no_answer",
 ]
 
 
@@ -53,6 +54,12 @@ class AmbiguousWriteError(TransientError):
 
     The engine asks :meth:`Target.is_applied` before it tries such a write again.
     """
+
+
+def no_answer(message: str, *, writes: bool, system: str, operation: str) -> TransientError:
+    """No usable answer came back: a write may have landed (ambiguous), a read is retried."""
+    kind = AmbiguousWriteError if writes else TransientError
+    return kind(message, system=system, operation=operation)
 
 
 class ConfigError(KetenbrugError):

@@ -7,7 +7,6 @@ Ketenbrug's error tree: the engine can then tell a retry from a dead letter.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 import requests
@@ -19,8 +18,10 @@ from adapters.errors import (
     TargetRejectedError,
     TransientError,
     ZaakOnbekendError,
+    no_answer,
 )
 from adapters.esuite.config import EsuiteConfig
+from adapters.http_sessions import ThreadSessions
 from privacy.masking import mask_text
 from stuf import (
     ActualiseerZaakstatus,
@@ -100,50 +101,28 @@ def expect_bevestiging(answer: Any, operation: str) -> None:
         )
 
 
-def _no_answer(text: str, operation: str, *, writes: bool) -> TransientError:
-    """No usable answer: for a write it may have landed (ambiguous), a read is simply retried."""
-    kind = AmbiguousWriteError if writes else TransientError
-    return kind(text, system=SYSTEM, operation=operation)
+def _client_cert(config: EsuiteConfig) -> str | tuple[str, str] | None:
+    """The mTLS certificate as requests takes it: one file, or a (cert, key) pair of files."""
+    if not config.client_cert:
+        return None
+    return (config.client_cert, config.client_key) if config.client_key else config.client_cert
 
 
 class EsuiteClient:
-    """Calls the e-Suite's ZDS 1.2 operations; one ``requests.Session`` per client."""
+    """Calls the e-Suite's ZDS 1.2 operations; one ``requests.Session`` per thread."""
 
     def __init__(self, config: EsuiteConfig, session: requests.Session | None = None) -> None:
         self.config = config
         self._given = session
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._lock = threading.Lock()
+        self._sessions = ThreadSessions(verify=config.verify, cert=_client_cert(config))
 
     @property
     def session(self) -> requests.Session:
-        """One ``requests.Session`` per thread (the engine writes from several threads)."""
-        if self._given is not None:
-            return self._given
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            # Everything comes from the config: no proxy, CA bundle or netrc from the environment
-            # (it would also cost a scan of os.environ on every call).
-            session.trust_env = False
-            session.verify = self.config.verify
-            if self.config.client_cert:
-                session.cert = (
-                    (self.config.client_cert, self.config.client_key)
-                    if self.config.client_key
-                    else self.config.client_cert
-                )
-            self._local.session = session
-            with self._lock:
-                self._sessions.append(session)
-        return session
+        """This thread's session (the engine writes from several threads), or the one given."""
+        return self._given if self._given is not None else self._sessions.get()
 
     def close(self) -> None:
-        with self._lock:
-            for session in self._sessions:
-                session.close()
-            self._sessions.clear()
+        self._sessions.close()
 
     def call(self, message: Any, *, writes: bool) -> Any:
         """Send one message and return the parsed answer (or raise from the error tree)."""
@@ -164,10 +143,11 @@ class EsuiteClient:
         try:
             return parse_message(content)
         except StufError as exc:
-            raise _no_answer(
+            raise no_answer(
                 f"onleesbaar antwoord van e-Suite (HTTP {response.status_code}): {exc}",
-                operation,
                 writes=writes,
+                system=SYSTEM,
+                operation=operation,
             ) from exc
 
     def post(
@@ -197,8 +177,11 @@ class EsuiteClient:
                 "e-Suite niet bereikbaar (connect timeout)", system=SYSTEM, operation=operation
             ) from exc
         except (requests.Timeout, requests.ConnectionError) as exc:
-            raise _no_answer(
-                f"e-Suite gaf geen antwoord: {type(exc).__name__}", operation, writes=writes
+            raise no_answer(
+                f"e-Suite gaf geen antwoord: {type(exc).__name__}",
+                writes=writes,
+                system=SYSTEM,
+                operation=operation,
             ) from exc
         if response.status_code in _RETRY_STATUSES:
             response.close()

@@ -8,6 +8,7 @@ of record for a zaak's client: Xtendis files a document under the BSN read here
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import closing
 from typing import TYPE_CHECKING
 
 from adapters.dossier import DossierBsn
@@ -58,11 +59,8 @@ def probe(config: EsuiteConfig) -> None:
     """One geefZaakdetails of a zaak that does not exist: reaches the service, changes nothing."""
     from adapters.esuite.client import EsuiteClient
 
-    client = EsuiteClient(config)
-    try:
+    with closing(EsuiteClient(config)) as client:
         client.geef_zaakdetails("KETENBRUG-VERBINDINGSTEST")
-    finally:
-        client.close()
 
 
 REGISTRATION = AdapterRegistration(

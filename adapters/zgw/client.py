@@ -17,19 +17,14 @@ paginated lists), so one client decides what a failure means:
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import requests
 import urllib3
 
-from adapters.errors import (
-    AmbiguousWriteError,
-    ConfigError,
-    TargetRejectedError,
-    TransientError,
-)
+from adapters.errors import ConfigError, TargetRejectedError, TransientError, no_answer
+from adapters.http_sessions import ThreadSessions
 from adapters.zgw.auth import authorization
 from adapters.zgw.config import ZgwConfig
 from privacy.masking import mask_text
@@ -82,27 +77,14 @@ class ZgwClient:
 
     def __init__(self, config: ZgwConfig) -> None:
         self.config = config
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._lock = threading.Lock()
+        self._sessions = ThreadSessions(verify=config.verify)
 
     @property
     def session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.trust_env = False  # everything from the Connection, nothing from the env
-            session.verify = self.config.verify
-            self._local.session = session
-            with self._lock:
-                self._sessions.append(session)
-        return session
+        return self._sessions.get()
 
     def close(self) -> None:
-        with self._lock:
-            for session in self._sessions:
-                session.close()
-            self._sessions.clear()
+        self._sessions.close()
 
     # --- requests ---------------------------------------------------------------------------
 
@@ -145,9 +127,9 @@ class ZgwClient:
                     system=SYSTEM,
                     operation=operation,
                 ) from exc
-            kind = AmbiguousWriteError if writes else TransientError
-            raise kind(
+            raise no_answer(
                 f"ZGW-API gaf geen antwoord: {type(exc).__name__}",
+                writes=writes,
                 system=SYSTEM,
                 operation=operation,
             ) from exc
@@ -159,9 +141,9 @@ class ZgwClient:
         if status in _NOT_PROCESSED:
             raise TransientError(f"ZGW-API HTTP {status}", system=SYSTEM, operation=operation)
         if status >= 500:
-            kind = AmbiguousWriteError if writes else TransientError
-            raise kind(
+            raise no_answer(
                 f"ZGW-API HTTP {status}: {_problem_text(response)}",
+                writes=writes,
                 system=SYSTEM,
                 operation=operation,
             )
@@ -190,9 +172,9 @@ class ZgwClient:
         try:
             return response.json()
         except (ValueError, json.JSONDecodeError) as exc:
-            kind = AmbiguousWriteError if writes else TransientError
-            raise kind(
+            raise no_answer(
                 f"onleesbaar antwoord van ZGW-API (HTTP {status})",
+                writes=writes,
                 system=SYSTEM,
                 operation=operation,
             ) from exc

@@ -10,6 +10,7 @@ zaak's client (the initiator's Rol), which the dossier (Xtendis) needs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import closing
 from typing import TYPE_CHECKING
 
 from adapters.dossier import DossierBsn
@@ -51,11 +52,8 @@ def probe(config: ZgwConfig) -> None:
     """One authenticated GET that changes nothing: a zaak that does not exist."""
     from adapters.zgw.target import ZgwTarget
 
-    reader = ZgwTarget(config)
-    try:
+    with closing(ZgwTarget(config)) as reader:
         reader.zaken.find("KETENBRUG-VERBINDINGSTEST", "verbindingstest")
-    finally:
-        reader.close()
 
 
 REGISTRATION = AdapterRegistration(
