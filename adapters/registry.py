@@ -150,9 +150,14 @@ class AdapterRegistration:
             raise LookupError(f"{self.system}: geen hook geregistreerd")
         return load(self.hook)
 
-    def config(self) -> Any:
-        """The system's config from its Airflow Connection (only inside a task)."""
-        return self.hook_class()().get_config()
+    def config(self, conn_id: str | None = None) -> Any:
+        """The system's config from its Airflow Connection (only inside a task).
+
+        ``conn_id``: another Connection than the registered one (a tenant's own,
+        ``ketenbrug_esuite_deventer``); every hook takes its Connection id first.
+        """
+        hook = self.hook_class()
+        return (hook(conn_id) if conn_id else hook()).get_config()
 
 
 def load(dotted: str) -> Any:
@@ -232,8 +237,8 @@ def in_play(registration: AdapterRegistration) -> bool:
 
 
 def sources_for(flow: str) -> list[AdapterRegistration]:
-    """The systems the flow reads from."""
-    return [r for r in _registered(BUILTIN).values() if r.source(flow) is not None]
+    """The systems the flow reads from (a system whose part another plays takes no part)."""
+    return [r for r in _registered(BUILTIN).values() if r.source(flow) is not None and in_play(r)]
 
 
 def cursor_sources(flow: str) -> list[tuple[AdapterRegistration, SourceSpec]]:

@@ -30,7 +30,7 @@ from sync.inbox_door import load_senders
 from sync.inbox_guard import server_tls_context
 from sync.store.db import Store, open_store
 from sync.store.models import utcnow
-from sync.summary import flow_report, format_report
+from sync.summary import flow_report, flow_sources, format_report
 
 if TYPE_CHECKING:
     from simulators.esuite_store import EsuiteStore
@@ -189,13 +189,7 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
                 if round_nr == 1:
                     _consulent_adds_letter(esuite.app.store)  # type: ignore[attr-defined]
                 result = run_dag(airflow, "ketenbrug_documenten")
-            for title, flow, system in (
-                ("zaken (GWS4all → e-Suite)", "zaken", "gws4all"),
-                ("zaken (Allegro → e-Suite)", "zaken", "allegro"),
-                ("documenten (GWS4all → e-Suite, Xtendis, MyLex)", "documenten", "gws4all"),
-                ("documenten (Allegro → e-Suite, Xtendis, MyLex)", "documenten", "allegro"),
-                ("documenten (e-Suite → Xtendis, MyLex)", "documenten", "esuite"),
-            ):
+            for flow, system, title in flow_sources():
                 report = flow_report(store, flow, since=round_start, source_system=system)
                 print(format_report(f"  {title}", report))
             if result.state != "success":

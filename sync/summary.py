@@ -8,11 +8,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from adapters import registry
 from privacy.masking import mask_text
 from sync.store.db import Store
 from sync.store.models import DeadLetter, DeadLetterState, LedgerEntry, LedgerState, SyncRun
 
-__all__ = ["combine", "flow_report", "format_report"]
+__all__ = ["combine", "flow_report", "flow_sources", "format_report"]
+
+#: The flows whose counts the summary shows, per source.
+REPORTED_FLOWS = ("zaken", "documenten")
 
 _COUNTS = (
     "read",
@@ -37,6 +41,21 @@ def combine(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             reasons[reason] = reasons.get(reason, 0) + int(count)
     total["dead_reasons"] = reasons
     return total
+
+
+def flow_sources() -> list[tuple[str, str, str]]:
+    """``(flow, source system, title)`` for every source of a reported flow, from the registry:
+    ``("zaken", "gws4all", "zaken (GWS4all → e-Suite)")``."""
+
+    def short(registration: registry.AdapterRegistration) -> str:
+        return registration.title.split(" (")[0]
+
+    rows = []
+    for flow in REPORTED_FLOWS:
+        for source in registry.sources_for(flow):
+            targets = [short(t) for t in registry.targets_for(flow) if t.system != source.system]
+            rows.append((flow, source.system, f"{flow} ({short(source)} → {', '.join(targets)})"))
+    return rows
 
 
 def flow_report(

@@ -88,3 +88,22 @@ def test_a_system_that_cannot_play_the_part_is_refused(monkeypatch: pytest.Monke
     monkeypatch.setenv("KETENBRUG_ROL_ZAAKSYSTEEM", "xtendis")
     with pytest.raises(LookupError, match="xtendis"):
         registry.role_system(ZAAKSYSTEEM)
+
+
+def test_the_summary_names_the_systems_in_play(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sync.summary import flow_sources
+
+    assert ("zaken", "gws4all", "zaken (GWS4all → e-Suite)") in flow_sources()
+    monkeypatch.setenv("KETENBRUG_ROL_ZAAKSYSTEEM", "anderzaaksysteem")
+    titles = {title for _flow, _system, title in flow_sources()}
+    assert "zaken (GWS4all → Another zaaksysteem)" in titles
+    assert "documenten (GWS4all → Xtendis, MyLex, Another zaaksysteem)" in titles
+    assert not any(title.startswith("documenten (e-Suite") for title in titles)
+
+
+def test_a_system_whose_part_another_plays_is_no_source_either(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert "esuite" in {r.system for r in registry.sources_for("documenten")}
+    monkeypatch.setenv("KETENBRUG_ROL_ZAAKSYSTEEM", "anderzaaksysteem")
+    assert "esuite" not in {r.system for r in registry.sources_for("documenten")}

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 from adapters.base import Operation, SourceRecord
 from adapters.errors import PermanentError
-from adapters.xtendis.target import DROP_DOCUMENT
 from sync.engine import PlanContext
+from sync.flows.documenten import dossier_drop
 
 __all__ = ["DOCUMENT_VERSIE", "FLOW_NAME", "BetaalspecificatiesFlow", "RouteringError"]
 
@@ -60,17 +60,13 @@ class BetaalspecificatiesFlow:
             ]
         if doel == "xtendis" and record.source_system == "allegro":
             return [
-                Operation(
-                    target_system="xtendis",
-                    name=DROP_DOCUMENT,
-                    ledger_key=record.key,
-                    target_key=identificatie,
-                    data={
-                        "document": document,
-                        "content": content,
-                        "archief": _ARCHIEF["allegro"],
-                        "drop_name": f"{identificatie}-{str(content['sha256'])[:12]}",
-                    },
+                dossier_drop(
+                    "xtendis",
+                    record,
+                    document,
+                    content,
+                    archief=_ARCHIEF["allegro"],
+                    name=f"{identificatie}-{str(content['sha256'])[:12]}",
                 )
             ]
         raise RouteringError(

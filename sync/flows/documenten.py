@@ -37,7 +37,7 @@ from adapters.errors import PermanentError, ZaakOnbekendError
 from adapters.roles import ARCHIEF, DOSSIER, ZAAKSYSTEEM
 from sync.engine import PlanContext
 
-__all__ = ["ARCHIEF_PER_BRON", "FLOW_NAME", "DocumentenFlow", "drop_name"]
+__all__ = ["ARCHIEF_PER_BRON", "FLOW_NAME", "DocumentenFlow", "dossier_drop", "drop_name"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,25 @@ FLOW_NAME = "documenten"
 # The Xtendis archive a source's documents belong in (income support, debt help).
 ARCHIEF_PER_BRON = {"gws4all": "WERK_INKOMEN", "allegro": "SCHULDHULP", "esuite": "WERK_INKOMEN"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def dossier_drop(
+    dossier: str,
+    record: SourceRecord,
+    document: dict[str, Any],
+    content: dict[str, Any],
+    *,
+    archief: str,
+    name: str,
+) -> Operation:
+    """The write of a document into the client's dossier (Xtendis: one drop, one receipt)."""
+    return Operation(
+        target_system=dossier,
+        name=DROP_DOCUMENT,
+        ledger_key=record.key,
+        target_key=str(document["identificatie"]),
+        data={"document": document, "content": content, "archief": archief, "drop_name": name},
+    )
 
 
 def drop_name(record: SourceRecord) -> str:
@@ -85,17 +104,13 @@ class DocumentenFlow:
         if record.source_system != self.zaaksysteem:
             operations.append(self._zaaksysteem(record, context, document, content))
         operations.append(
-            Operation(
-                target_system=self.dossier,
-                name=DROP_DOCUMENT,
-                ledger_key=record.key,
-                target_key=identificatie,
-                data={
-                    "document": document,
-                    "content": content,
-                    "archief": ARCHIEF_PER_BRON.get(record.source_system, "WERK_INKOMEN"),
-                    "drop_name": drop_name(record),
-                },
+            dossier_drop(
+                self.dossier,
+                record,
+                document,
+                content,
+                archief=ARCHIEF_PER_BRON.get(record.source_system, "WERK_INKOMEN"),
+                name=drop_name(record),
             )
         )
         operations.append(
