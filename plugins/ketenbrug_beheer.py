@@ -13,7 +13,9 @@ Airflow). The glue is who the user is and what they may do, both decided by Airf
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from airflow.configuration import conf
 from airflow.plugins_manager import AirflowPlugin
@@ -22,7 +24,7 @@ from starlette.requests import Request
 
 from sync.beheer import AuthRefused, Beheerder, create_app
 from sync.beheer.host import config_from_env
-from sync.beheer.overzicht import PURGE_DAG
+from sync.tenants import load_tenants
 
 RESOURCE = "Ketenbrug beheer"
 URL_PREFIX = "/beheer"
@@ -50,39 +52,57 @@ async def authenticate(request: Request) -> Beheerder:
     return Beheerder(name=user.get_name(), may_operate=may_operate)
 
 
-def last_purge() -> datetime | None:
-    """End of the last successful run of the nightly purge, from Airflow's metadata database."""
-    from airflow.models.dagrun import DagRun
-    from airflow.utils.session import create_session
-    from sqlalchemy import func, select
+def last_purge(dag_id: str) -> Callable[[], datetime | None]:
+    """End of the last successful run of a nightly purge DAG, from Airflow's database."""
 
-    with create_session() as session:
-        return session.scalar(
-            select(func.max(DagRun.end_date)).where(
-                DagRun.dag_id == PURGE_DAG, DagRun.state == "success"
+    def ask() -> datetime | None:
+        from airflow.models.dagrun import DagRun
+        from airflow.utils.session import create_session
+        from sqlalchemy import func, select
+
+        with create_session() as session:
+            return session.scalar(
+                select(func.max(DagRun.end_date)).where(
+                    DagRun.dag_id == dag_id, DagRun.state == "success"
+                )
             )
+
+    return ask
+
+
+def _apps() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One beheer app per municipality, each on its own state store (``sync.tenants``):
+    ``/beheer`` for a single installation, ``/beheer/<code>`` with several."""
+    secret = conf.get("api", "secret_key", fallback="") or conf.get("api_auth", "jwt_secret")
+    apps: list[dict[str, Any]] = []
+    views: list[dict[str, Any]] = []
+    for tenant in load_tenants():
+        prefix = tenant.suffixed(URL_PREFIX, "/")
+        title = "Ketenbrug beheer" + ("" if tenant.is_default else f" {tenant.naam}")
+        config = config_from_env(
+            authenticate,
+            secret=secret,
+            login_url=f"/auth/login?next={prefix}/",
+            last_purge=last_purge(tenant.dag_id("onderhoud")),
+            tenant=tenant,
         )
+        apps.append({"app": create_app(config), "url_prefix": prefix, "name": title})
+        views.append(
+            {
+                "name": title,
+                "href": f"{prefix}/",
+                "destination": "nav",
+                "url_route": tenant.suffixed("ketenbrug-beheer", "-"),
+                "nav_top_level": True,
+            }
+        )
+    return apps, views
 
 
-app = create_app(
-    config_from_env(
-        authenticate,
-        secret=conf.get("api", "secret_key", fallback="") or conf.get("api_auth", "jwt_secret"),
-        login_url=f"/auth/login?next={URL_PREFIX}/",
-        last_purge=last_purge,
-    )
-)
+APPS, VIEWS = _apps()
 
 
 class KetenbrugBeheerPlugin(AirflowPlugin):
     name = "ketenbrug_beheer"
-    fastapi_apps = [{"app": app, "url_prefix": URL_PREFIX, "name": "Ketenbrug beheer"}]
-    external_views = [
-        {
-            "name": "Ketenbrug beheer",
-            "href": f"{URL_PREFIX}/",
-            "destination": "nav",
-            "url_route": "ketenbrug-beheer",
-            "nav_top_level": True,
-        }
-    ]
+    fastapi_apps = APPS
+    external_views = VIEWS

@@ -20,10 +20,8 @@ from airflow.plugins_manager import AirflowPlugin
 
 log = logging.getLogger(__name__)
 
-PURGE_DAG = "ketenbrug_onderhoud"
 
-
-def _last_purge(dag_run: Any) -> Any:
+def _last_purge(dag_run: Any, purge_dag: str) -> Any:
     """End of the last successful purge run, or None: read in the run's own session."""
     from airflow.models.dagrun import DagRun
     from sqlalchemy import func, select
@@ -35,7 +33,7 @@ def _last_purge(dag_run: Any) -> Any:
     with session.no_autoflush:
         return session.scalar(
             select(func.max(DagRun.end_date)).where(
-                DagRun.dag_id == PURGE_DAG, DagRun.state == "success"
+                DagRun.dag_id == purge_dag, DagRun.state == "success"
             )
         )
 
@@ -45,16 +43,21 @@ def _write_note(dag_run: Any, *, failed: bool) -> None:
         return
     try:
         from sync.config import load_settings
-        from sync.notify import flow_of, run_story
+        from sync.notify import run_story
         from sync.store.db import open_store
+        from sync.tenants import split_dag_id
 
-        store = open_store(load_settings())
+        flow, tenant = split_dag_id(dag_run.dag_id)  # the municipality's own state store
+        store = open_store(load_settings(tenant=tenant.code or None))
         try:
-            story = run_story(store, flow_of(dag_run.dag_id), dag_run.run_id)
+            story = run_story(store, flow, dag_run.run_id)
         finally:
             store.dispose()
-        last_purge = dag_run.end_date if dag_run.dag_id == PURGE_DAG and not failed else None
-        dag_run.note = story.note(failed=failed, last_purge=last_purge or _last_purge(dag_run))
+        purge_dag = tenant.dag_id("onderhoud")
+        last_purge = dag_run.end_date if dag_run.dag_id == purge_dag and not failed else None
+        dag_run.note = story.note(
+            failed=failed, last_purge=last_purge or _last_purge(dag_run, purge_dag)
+        )
     except Exception:  # a note never breaks the scheduler
         log.warning("run note for %s not written", dag_run.run_id, exc_info=True)
 

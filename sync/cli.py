@@ -7,6 +7,7 @@ Production only: the demo, its UI and the simulators have their own commands
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,15 +19,21 @@ from sync.audit import current_actor
 from sync.config import load_settings
 from sync.store.db import open_store
 from sync.store.models import DeadLetter
+from sync.tenants import load_tenants
 
 __all__ = ["main"]
 
 
 def _cmd_db_upgrade(_args: argparse.Namespace) -> int:
-    settings = load_settings()
-    store = open_store(settings)
-    store.dispose()
-    print(f"state store up to date: {mask_text(settings.database_url)}")
+    """Migrate the state store: of KETENBRUG_TENANT, else of every municipality served."""
+    chosen = os.environ.get("KETENBRUG_TENANT")
+    codes = [chosen] if chosen else [tenant.code or None for tenant in load_tenants()]
+    for code in codes:
+        settings = load_settings(tenant=code)
+        store = open_store(settings)
+        store.dispose()
+        name = f"{settings.tenant.naam}: " if code else ""
+        print(f"{name}state store up to date: {mask_text(settings.database_url)}")
     return 0
 
 
@@ -48,11 +55,16 @@ def _cmd_stuf_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_inbox_serve(args: argparse.Namespace) -> int:
-    """Serve the inbox over TLS (mTLS and/or basic auth per sender), or refuse to start."""
+    """Serve the inbox over TLS (mTLS and/or basic auth per sender), or refuse to start.
+
+    One service for every configured tenant (``KETENBRUG_TENANTS``): each under ``/<code>/``
+    with its own state store and blob store; every sender must name its tenant.
+    """
     import dataclasses
     import os
 
     from privacy.masking import install_log_masking
+    from sync.blobs import BlobStore
     from sync.inbox import Inbox
     from sync.inbox_app import Door, create_app
     from sync.inbox_door import load_senders
@@ -71,7 +83,9 @@ def _cmd_inbox_serve(args: argparse.Namespace) -> int:
         "body_timeout_s": args.body_timeout,
     }
     limits = dataclasses.replace(limits, **{k: v for k, v in overrides.items() if v})
-    senders = load_senders(senders_file) if senders_file else None
+    tenants = load_tenants()
+    codes = [tenant.code for tenant in tenants]
+    senders = load_senders(senders_file, tenants=codes) if senders_file else None
     if args.insecure_http:
         print(
             "WAARSCHUWING: inbox zonder TLS (--insecure-http): alleen voor ontwikkeling. "
@@ -101,8 +115,14 @@ def _cmd_inbox_serve(args: argparse.Namespace) -> int:
             )
             return 2
         tls = server_tls_context(cert, key, client_ca)
-    store = open_store(load_settings())
-    app = create_app(Inbox(store), Door(senders=senders, limits=limits))
+    inboxes = []
+    for tenant in tenants:
+        settings = load_settings(tenant=tenant.code or None)
+        blobs = BlobStore(settings.home / "blobs")
+        inboxes.append(Inbox(open_store(settings), blobs=blobs, tenant=tenant))
+    if not tenants[0].is_default:
+        print(f"inbox serve: gemeenten onder /<code>/: {', '.join(codes)}", file=sys.stderr)
+    app = create_app(inboxes, Door(senders=senders, limits=limits))
     config = guarded_config(
         app, host=args.host, port=args.port, limits=limits, tls=tls, log_level="info"
     )
@@ -165,17 +185,11 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from sync.store.models import utcnow
-    from sync.summary import flow_report, format_report
+    from sync.summary import flow_report, flow_sources, format_report
 
     store = open_store(load_settings())
     since = utcnow() - timedelta(hours=args.hours)
-    for flow, system, title in (
-        ("zaken", "gws4all", "zaken (GWS4all → e-Suite)"),
-        ("zaken", "allegro", "zaken (Allegro → e-Suite)"),
-        ("documenten", "gws4all", "documenten (GWS4all)"),
-        ("documenten", "allegro", "documenten (Allegro)"),
-        ("documenten", "esuite", "documenten (e-Suite → Xtendis, MyLex)"),
-    ):
+    for flow, system, title in flow_sources():
         report = flow_report(store, flow, since=since, source_system=system)
         print(format_report(f"{title}, laatste {args.hours} uur, {report['runs']} runs", report))
         if report["failed_runs"]:

@@ -8,6 +8,10 @@ pushes (same bytes) are stored once and answered Bv03 again.
 The zaken flow drains the inbox through :class:`InboxSource`, which claims work in batches per
 partition (a stable hash of the zaak), so the statuses of one zaak are always handled by one
 task, in order.
+
+One inbox serves one tenant (:mod:`sync.tenants`): its store, its blob store, its numbering
+(``<gemeentecode>KB…``) and its organisatie as the zender of every answer. The default tenant
+keeps the values Ketenbrug always had (organisatie 1900, numbers 1900KB…).
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ from sync.store.models import (
     as_utc,
     utcnow,
 )
+from sync.tenants import DEFAULT, Tenant
 
 __all__ = [
     "KETENBRUG_SYSTEEM",
@@ -73,15 +78,18 @@ __all__ = [
     "Inbox",
     "InboxAnswer",
     "InboxSource",
+    "ketenbrug_systeem",
     "partition_hash",
     "unavailable_answer",
 ]
 
 log = logging.getLogger(__name__)
 
-KETENBRUG_SYSTEEM = Systeem(organisatie="1900", applicatie="CDR")
+KETENBRUG_APPLICATIE = "CDR"
+#: Ketenbrug as zender for the default tenant (a tenant's own: :func:`ketenbrug_systeem`).
+KETENBRUG_SYSTEEM = Systeem(organisatie=DEFAULT.gemeentecode, applicatie=KETENBRUG_APPLICATIE)
 UNKNOWN_SENDER = Systeem(organisatie=None, applicatie="ONBEKEND")
-ZAAK_NUMBER_PREFIX = "1900KB"
+ZAAK_NUMBER_PREFIX = DEFAULT.zaak_number_prefix
 _REFERENTIE = re.compile(rb"referentienummer>\s*([^<\s]{1,40})\s*<")
 
 
@@ -91,7 +99,7 @@ def _referentie_in(body: bytes) -> str | None:
     return found.group(1).decode("utf-8", "replace") if found else None
 
 
-DOCUMENT_NUMBER_PREFIX = "1900KBD"
+DOCUMENT_NUMBER_PREFIX = DEFAULT.document_number_prefix
 DOCUMENT_FUNCTIONS = ("voegZaakdocumentToe", "updateZaakdocument")
 # A document message (voegZaakdocumentToe, updateZaakdocument) is recognised by its message
 # element, wherever it starts (stuf.stream.message_element); it is then parsed streaming, its
@@ -121,6 +129,11 @@ def partition_hash(key: str | None) -> int:
     return zlib.crc32((key or "").encode("utf-8")) & 0x7FFFFFFF
 
 
+def ketenbrug_systeem(tenant: Tenant = DEFAULT) -> Systeem:
+    """Ketenbrug as the zender of an answer for ``tenant``: its gemeentecode, applicatie CDR."""
+    return Systeem(organisatie=tenant.gemeentecode, applicatie=KETENBRUG_APPLICATIE)
+
+
 @dataclass(frozen=True)
 class InboxAnswer:
     """HTTP status and SOAP body to send back to the pusher."""
@@ -130,7 +143,9 @@ class InboxAnswer:
     message_id: int | None = None
 
 
-def unavailable_answer(referentienummer: str | None = None) -> InboxAnswer:
+def unavailable_answer(
+    referentienummer: str | None = None, zender: Systeem = KETENBRUG_SYSTEEM
+) -> InboxAnswer:
     """Fo02 with HTTP 503: not stored, send again later (the database could not be reached).
 
     StUF049 is a transient code, so a StUF sender (and Ketenbrug's own client) retries.
@@ -142,7 +157,7 @@ def unavailable_answer(referentienummer: str | None = None) -> InboxAnswer:
         omschrijving="Ketenbrug kan het bericht nu niet opslaan; stuur het later opnieuw",
         stuurgegevens=new_stuurgegevens(
             "Fo02",
-            KETENBRUG_SYSTEEM,
+            zender,
             UNKNOWN_SENDER,
             cross_refnummer=referentienummer or "onbekend",
         ),
@@ -151,7 +166,11 @@ def unavailable_answer(referentienummer: str | None = None) -> InboxAnswer:
 
 
 class Inbox:
-    """Receives pushed StUF messages for one source system and stores them durably."""
+    """Receives pushed StUF messages for one source system of one tenant, stores them durably.
+
+    ``store`` (and ``blobs``) must be the tenant's own: the inbox numbers and answers as
+    ``tenant`` but cannot tell whose store it was given.
+    """
 
     def __init__(
         self,
@@ -160,10 +179,13 @@ class Inbox:
         source_system: str = inbound.SYSTEM,
         blobs: BlobStore | None = None,
         questions: Callable[[inbound.Question], InboxAnswer] | None = None,
+        tenant: Tenant = DEFAULT,
     ) -> None:
         self.store = store
         self.source_system = source_system
-        self.blobs = blobs or BlobStore(load_settings().home / "blobs")
+        self.tenant = tenant
+        self.systeem = ketenbrug_systeem(tenant)
+        self.blobs = blobs or BlobStore(load_settings(tenant=tenant.code or None).home / "blobs")
         # Answers GWS4all's questions (sync.vragen); built from KETENBRUG_ESUITE_* when None.
         self._questions = questions
         self._questions_lock = threading.Lock()
@@ -201,7 +223,7 @@ class Inbox:
             mask_text(first_line),  # never the SQL or its parameters: they hold the message
         )
         body.seek(0)
-        return unavailable_answer(_referentie_in(body.read(_SNIFF)))
+        return unavailable_answer(_referentie_in(body.read(_SNIFF)), self.systeem)
 
     def _receive_file(self, body: IO[bytes], digest: str, soap_action: str | None) -> InboxAnswer:
         try:
@@ -366,8 +388,8 @@ class Inbox:
     ) -> InboxAnswer:
         stuurgegevens = new_stuurgegevens(
             "Bv03",
-            KETENBRUG_SYSTEEM,
-            sender or Systeem(organisatie="1900", applicatie="GWS4all"),
+            self.systeem,
+            sender or self._default_asker(),
             cross_refnummer=referentienummer,
         )
         answer = Bevestiging(berichtcode="Bv03", stuurgegevens=stuurgegevens)
@@ -401,7 +423,7 @@ class Inbox:
             omschrijving=mask_text(str(error))[:200],
             stuurgegevens=new_stuurgegevens(
                 "Fo01",
-                KETENBRUG_SYSTEEM,
+                self.systeem,
                 UNKNOWN_SENDER,
                 cross_refnummer=_referentie_in(body) or "onbekend",
             ),
@@ -458,18 +480,26 @@ class Inbox:
 
         with self._questions_lock:
             if self._questions is None:
-                answerer = vragen.vragen_from_env(self.store, self.source_system)
+                answerer = vragen.vragen_from_env(
+                    self.store, self.source_system, self.tenant, blob_root=self.blobs.root
+                )
                 if answerer is None:
                     return vragen.not_configured(question.stuurgegevens)
                 self._questions = answerer.answer
         return self._questions(question)
+
+    def _default_asker(self) -> Systeem:
+        """The ontvanger of an answer to a message without a readable zender."""
+        return Systeem(organisatie=self.tenant.gemeentecode, applicatie="GWS4all")
 
     def _generate(
         self, function: str, sender: Systeem | None, referentie: str | None
     ) -> InboxAnswer:
         is_zaak = function == "genereerZaakIdentificatie"
         name, prefix = (
-            ("zaak", ZAAK_NUMBER_PREFIX) if is_zaak else ("document", DOCUMENT_NUMBER_PREFIX)
+            ("zaak", self.tenant.zaak_number_prefix)
+            if is_zaak
+            else ("document", self.tenant.document_number_prefix)
         )
         with self.store.session() as session:
             number = next_number(session, name)
@@ -477,8 +507,8 @@ class Inbox:
             IdentityMap(session).register(name, "ketenbrug", identificatie)
         stuurgegevens = new_stuurgegevens(
             "Du02",
-            KETENBRUG_SYSTEEM,
-            sender or Systeem(organisatie="1900", applicatie="GWS4all"),
+            self.systeem,
+            sender or self._default_asker(),
             functie=function,
             cross_refnummer=referentie,
         )

@@ -11,6 +11,12 @@ SOAPAction, when given, must name the message's function (400), and the message'
 be one the sender may use (403). Only then does the inbox see the message. Every refusal is a
 StUF Fo01 in a SOAP Fault and a log line without the body; any unexpected error is a Fo02 with
 HTTP 503, which a sender retries. See :mod:`sync.inbox_door` and :mod:`sync.inbox_guard`.
+
+One service for several municipalities (:mod:`sync.tenants`): the first path segment names the
+tenant (``POST /deventer/``) and the push goes to that tenant's own :class:`Inbox` (its store,
+blobs, numbering, questions). A path naming no served tenant is refused (404) and a sender
+bound to another tenant is refused (403), before anything is read or stored. A
+single-municipality inbox (only the default tenant) takes every path, as it always did.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import ssl
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -32,9 +39,15 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from privacy.masking import mask_text
-from stuf import Fout, ZdsVersion, build_fault, new_stuurgegevens
+from stuf import Fout, Systeem, ZdsVersion, build_fault, new_stuurgegevens
 from stuf.operations import by_element
-from sync.inbox import KETENBRUG_SYSTEEM, UNKNOWN_SENDER, Inbox, InboxAnswer
+from sync.inbox import (
+    KETENBRUG_APPLICATIE,
+    KETENBRUG_SYSTEEM,
+    UNKNOWN_SENDER,
+    Inbox,
+    InboxAnswer,
+)
 from sync.inbox_door import Sender, SenderRegistry
 from sync.inbox_guard import (
     PEER_SCOPE_KEY,
@@ -44,7 +57,7 @@ from sync.inbox_guard import (
 )
 from sync.inbox_peek import peek_message
 
-__all__ = ["Door", "InboxServer", "create_app"]
+__all__ = ["Door", "InboxServer", "TenantRoutes", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +94,48 @@ class _Refused(Exception):
         self.headers = headers
 
 
-def fault_response(refusal: _Refused) -> Response:
+class TenantRoutes:
+    """Which tenant's inbox a push is for: the first path segment names the tenant.
+
+    Either the default tenant alone (it takes every path) or named tenants only: a default
+    inbox next to named ones would take pushes meant for a tenant that is not served.
+    """
+
+    def __init__(self, inboxes: Inbox | Iterable[Inbox]) -> None:
+        self.by_code: dict[str, Inbox] = {}
+        for inbox in [inboxes] if isinstance(inboxes, Inbox) else inboxes:
+            code = inbox.tenant.code
+            if code in self.by_code:
+                raise ValueError(f"two inboxes for tenant {code or '(default)'!r}")
+            self.by_code[code] = inbox
+        if not self.by_code:
+            raise ValueError("no inbox to serve")
+        if "" in self.by_code and len(self.by_code) > 1:
+            raise ValueError("the default tenant cannot be served next to named tenants")
+        self.single = self.by_code.get("")
+
+    def inbox_for(self, path: str) -> Inbox | None:
+        """The inbox ``path`` is for, or None when it names no tenant this service serves."""
+        if self.single is not None:
+            return self.single
+        return self.by_code.get(path.lstrip("/").partition("/")[0])
+
+    def systeem_for(self, path: str) -> Systeem:
+        """Ketenbrug as zender of a refusal on ``path``: the tenant's, else no organisatie."""
+        inbox = self.inbox_for(path)
+        if inbox is not None:
+            return inbox.systeem
+        return Systeem(organisatie=None, applicatie=KETENBRUG_APPLICATIE)
+
+
+def fault_response(refusal: _Refused, zender: Systeem = KETENBRUG_SYSTEEM) -> Response:
     fout = Fout(
         berichtcode=refusal.berichtcode,
         code=refusal.code,
         plek="server" if refusal.berichtcode == "Fo02" else "client",
         omschrijving=refusal.reason[:200],
         stuurgegevens=new_stuurgegevens(
-            refusal.berichtcode, KETENBRUG_SYSTEEM, UNKNOWN_SENDER, cross_refnummer="onbekend"
+            refusal.berichtcode, zender, UNKNOWN_SENDER, cross_refnummer="onbekend"
         ),
     )
     # Close after any refusal: the rest of a refused body is not worth reading (uvicorn would
@@ -102,7 +149,7 @@ def fault_response(refusal: _Refused) -> Response:
     )
 
 
-def _unavailable() -> Response:
+def _unavailable(zender: Systeem = KETENBRUG_SYSTEEM) -> Response:
     return fault_response(
         _Refused(
             503,
@@ -110,7 +157,8 @@ def _unavailable() -> Response:
             "de inbox kan het bericht nu niet verwerken; probeer het later opnieuw",
             berichtcode="Fo02",
             **{"Retry-After": "5"},
-        )
+        ),
+        zender,
     )
 
 
@@ -161,7 +209,21 @@ def _check_zender(sender: Sender | None, spool: IO[bytes], action: str | None) -
     # Not readable before the zender: the inbox refuses it and keeps it as a dead letter.
 
 
-def create_app(inbox: Inbox, door: Door | None = None) -> Starlette:
+def _tenant_inbox(routes: TenantRoutes, path: str, sender: Sender | None) -> Inbox:
+    """The inbox the path names, if the sender may push there (404, 403): nothing read yet."""
+    inbox = routes.inbox_for(path)
+    if inbox is None:
+        raise _Refused(
+            404, "StUF058", "het pad noemt geen gemeente die deze inbox bedient (/<gemeente>/)"
+        )
+    if sender is not None and not sender.may_push_to(inbox.tenant.code):
+        raise _Refused(403, "StUF058", "deze afzender mag niet naar deze gemeente sturen")
+    return inbox
+
+
+def create_app(inboxes: Inbox | Iterable[Inbox], door: Door | None = None) -> Starlette:
+    """The inbox app for one tenant's inbox, or several tenants' (routed by path)."""
+    routes = TenantRoutes(inboxes)
     door = door or Door()
     limits = door.limits
 
@@ -189,7 +251,9 @@ def create_app(inbox: Inbox, door: Door | None = None) -> Starlette:
             raise _Refused(413, "StUF055", _too_big(limits))
         return _soap_action(request, params)
 
-    def handle(sender: Sender | None, spool: IO[bytes], digest: str, action: str | None) -> Any:
+    def handle(
+        inbox: Inbox, sender: Sender | None, spool: IO[bytes], digest: str, action: str | None
+    ) -> Any:
         _check_zender(sender, spool, action)
         return inbox.receive_file(spool, digest, action)
 
@@ -197,6 +261,7 @@ def create_app(inbox: Inbox, door: Door | None = None) -> Starlette:
         started = time.monotonic()
         try:
             sender = await authenticate(request)
+            inbox = _tenant_inbox(routes, request.url.path, sender)
             action = check_headers(request)
             digest = hashlib.sha256()
             size = 0
@@ -211,11 +276,11 @@ def create_app(inbox: Inbox, door: Door | None = None) -> Starlette:
                     spool.write(chunk)
                 spool.seek(0)
                 answer: InboxAnswer = await run_in_threadpool(
-                    handle, sender, spool, digest.hexdigest(), action
+                    handle, inbox, sender, spool, digest.hexdigest(), action
                 )
         except _Refused as refusal:
             _log_refusal(request, refusal, started)
-            return fault_response(refusal)
+            return fault_response(refusal, routes.systeem_for(request.url.path))
         except ClientDisconnect:
             log.info("inbox: sender %s went away mid-push", _client(request))
             return Response(status_code=400)
@@ -233,11 +298,11 @@ def create_app(inbox: Inbox, door: Door | None = None) -> Starlette:
                 type(exc).__name__,
                 mask_text(str(exc))[:300],
             )
-            return _unavailable()
+            return _unavailable(routes.systeem_for(request.url.path))
 
-    async def on_error(_request: Request, exc: Exception) -> Response:
+    async def on_error(request: Request, exc: Exception) -> Response:
         log.error("inbox: unexpected %s outside the handler", type(exc).__name__)
-        return _unavailable()
+        return _unavailable(routes.systeem_for(request.url.path))
 
     async def health(_request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -276,11 +341,12 @@ class InboxServer:
 
     Plain HTTP with an open door is what older tests use; pass ``tls=`` (a server context, see
     :func:`sync.inbox_guard.server_tls_context`) and a ``door`` with senders for the real thing.
+    Several tenants' inboxes are served under ``url + "<code>/"``.
     """
 
     def __init__(
         self,
-        inbox: Inbox,
+        inbox: Inbox | Iterable[Inbox],
         *,
         host: str = "127.0.0.1",
         port: int = 0,

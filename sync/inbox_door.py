@@ -18,6 +18,11 @@ A certificate matches by its SHA-256 fingerprint (of the DER bytes), by its subj
 its subject serialNumber (the OIN in a PKIoverheid certificate); the certificate must also be
 issued by the configured client CA, which the TLS layer checks. ``python -m sync.inbox_door
 hash-password`` makes a hash (it reads the password from stdin, so it never lands in history).
+
+Several municipalities (:mod:`sync.tenants`): a sender entry names its tenant,
+``"tenant": "deventer"``, and may push only to that tenant's path (``/deventer/``). A sender
+without one may push only to a single-municipality inbox; when the deployment has tenants,
+:func:`load_senders` refuses a file in which a sender names none, or one that is not configured.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import sys
 import threading
 import tomllib
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +102,7 @@ class Sender:
     certificate_serial: str | None = None
     username: str | None = None
     password_hash: str | None = field(default=None, repr=False)
+    tenant: str | None = None
 
     def matches_certificate(self, cert: PeerCertificate) -> bool:
         if self.certificate_sha256 is not None:
@@ -110,6 +116,10 @@ class Sender:
 
     def may_send_as(self, organisatie: str | None, applicatie: str | None) -> bool:
         return ((organisatie or "").strip(), (applicatie or "").strip()) in self.zenders
+
+    def may_push_to(self, tenant_code: str) -> bool:
+        """Only to its own tenant ("" the default one): an unbound sender never to a named."""
+        return (self.tenant or "") == tenant_code
 
 
 @dataclass(frozen=True)
@@ -148,6 +158,7 @@ def _sender(entry: Mapping[str, Any]) -> Sender:
         certificate_serial=entry.get("certificate_serial") or None,
         username=entry.get("username") or None,
         password_hash=entry.get("password_hash") or None,
+        tenant=str(entry.get("tenant") or "").strip() or None,
     )
     has_cert = any((sender.certificate_sha256, sender.certificate_cn, sender.certificate_serial))
     has_basic = sender.username is not None
@@ -160,15 +171,28 @@ def _sender(entry: Mapping[str, Any]) -> Sender:
     return sender
 
 
-def load_senders(path: str | Path) -> SenderRegistry:
-    """Read the senders file; any mistake in it stops the inbox from starting."""
+def load_senders(path: str | Path, tenants: Collection[str] | None = None) -> SenderRegistry:
+    """Read the senders file; any mistake in it stops the inbox from starting.
+
+    ``tenants``: the codes of the tenants served ("" alone for a single municipality); when
+    given, every sender must name one of them (and none, for a single municipality).
+    """
     file = Path(path)
     raw = file.read_bytes()
     data = tomllib.loads(raw.decode("utf-8")) if file.suffix == ".toml" else json.loads(raw)
     entries = data.get("senders", data.get("sender")) if isinstance(data, dict) else data
     if not isinstance(entries, list) or not entries:
         raise ValueError(f"{file.name}: no senders listed")
-    return SenderRegistry([_sender(entry) for entry in entries])
+    senders = [_sender(entry) for entry in entries]
+    if tenants is not None:
+        for sender in senders:
+            if (sender.tenant or "") not in tenants:
+                served = ", ".join(sorted(t or "(geen)" for t in tenants))
+                raise ValueError(
+                    f"{file.name}: afzender {sender.name!r} hoort bij gemeente "
+                    f"{sender.tenant or '(geen)'}, die deze inbox niet bedient ({served})"
+                )
+    return SenderRegistry(senders)
 
 
 class SenderRegistry:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from privacy.masking import mask_text
 from sync.store.db import Store
 from sync.store.models import DeadLetter, DeadLetterState, DriftItemRow, SyncRun
+from sync.tenants import split_dag_id
 
 __all__ = ["RunStory", "flow_of", "purge_text", "recipients", "run_story"]
 
@@ -89,8 +90,9 @@ def _reasons(counts: Mapping[str, int]) -> str:
 
 
 def flow_of(dag_id: str) -> str:
-    """``ketenbrug_zaken`` → ``zaken``: the flow name the state store uses."""
-    return dag_id.removeprefix("ketenbrug_")
+    """``ketenbrug_zaken`` (or a tenant's ``ketenbrug_zaken_deventer``) → ``zaken``: the flow
+    name the state store uses."""
+    return split_dag_id(dag_id)[0]
 
 
 def run_story(store: Store, flow: str, run_id: str) -> RunStory:

@@ -12,6 +12,14 @@ or down, GWS4all gets a Fo01 with the transient code StUF049 and HTTP 503, never
 request. The inbox process reads the e-Suite's address from ``KETENBRUG_ESUITE_*`` (see
 :func:`esuite_config_from_env`; secrets stay in the environment or in files it names).
 See docs/flows/vragen.md.
+
+Several municipalities (:mod:`sync.tenants`): each tenant asks its own e-Suite, configured by
+the same names with its code in capitals appended, ``KETENBRUG_ESUITE_URL_DEVENTER``,
+``KETENBRUG_ESUITE_ZENDER_DEVENTER``, and so on. Only the default tenant (a single-municipality
+installation) reads the unsuffixed names. There is no fallback from a tenant to the unsuffixed
+or another tenant's values: a question of Deventer is never asked of Raalte's e-Suite, and a
+tenant without its own URL answers "e-Suite niet ingesteld". The question budget
+(``KETENBRUG_VRAAG_BUDGET_S``) is one for the process.
 """
 
 from __future__ import annotations
@@ -58,9 +66,16 @@ from sync.config import load_settings
 from sync.identity import IdentityMap
 from sync.inbox import InboxAnswer
 from sync.store.db import Store
+from sync.tenants import DEFAULT, Tenant
 from sync.vragen_pending import PendingZaak, pending_document, pending_documents, pending_zaak
 
-__all__ = ["DEFAULT_BUDGET_S", "Vragen", "esuite_config_from_env", "vragen_from_env"]
+__all__ = [
+    "DEFAULT_BUDGET_S",
+    "Vragen",
+    "esuite_config_from_env",
+    "esuite_setting",
+    "vragen_from_env",
+]
 
 log = logging.getLogger(__name__)
 
@@ -74,18 +89,37 @@ def _systeem(raw: str | None, default: str) -> Systeem:
     return Systeem(organisatie=organisatie or None, applicatie=applicatie or organisatie)
 
 
-def esuite_config_from_env(env: Mapping[str, str] | None = None) -> EsuiteConfig | None:
-    """The e-Suite for the inbox process, or None when ``KETENBRUG_ESUITE_URL`` is not set.
+def esuite_setting(
+    source: Mapping[str, str], key: str, tenant: Tenant = DEFAULT, default: str | None = None
+) -> str | None:
+    """``KETENBRUG_ESUITE_<KEY>`` of ``tenant``: suffixed ``_<CODE>``, unsuffixed for the
+    default tenant only (never a fallback from a named tenant to the shared name)."""
+    name = f"KETENBRUG_ESUITE_{key}"
+    if not tenant.is_default:
+        name = f"{name}_{tenant.code.upper()}"
+    return source.get(name, default)
+
+
+def esuite_config_from_env(
+    env: Mapping[str, str] | None = None, tenant: Tenant = DEFAULT
+) -> EsuiteConfig | None:
+    """``tenant``'s e-Suite for the inbox process, or None when its ``KETENBRUG_ESUITE_URL``
+    (``_URL_<CODE>`` for a named tenant) is not set.
 
     ``KETENBRUG_ESUITE_ZENDER`` / ``_ONTVANGER`` as ``organisatie:applicatie`` (defaults
-    ``1900:Ketenbrug`` / ``1900:e-Suite``), ``_VERIFY`` (CA bundle path, ``false`` for none),
-    ``_CLIENT_CERT`` / ``_CLIENT_KEY`` (file paths). The call timeout is the question budget.
+    ``<gemeentecode>:Ketenbrug`` / ``<gemeentecode>:e-Suite``), ``_VERIFY`` (CA bundle path,
+    ``false`` for none), ``_CLIENT_CERT`` / ``_CLIENT_KEY`` (file paths); each suffixed like the
+    URL. The call timeout is the question budget.
     """
     source = os.environ if env is None else env
-    url = source.get("KETENBRUG_ESUITE_URL")
+
+    def setting(key: str, default: str | None = None) -> str | None:
+        return esuite_setting(source, key, tenant, default)
+
+    url = setting("URL")
     if not url:
         return None
-    verify_raw = source.get("KETENBRUG_ESUITE_VERIFY", "true")
+    verify_raw = setting("VERIFY") or "true"
     verify: bool | str = (
         verify_raw
         if verify_raw.lower() not in ("true", "false")
@@ -93,12 +127,12 @@ def esuite_config_from_env(env: Mapping[str, str] | None = None) -> EsuiteConfig
     )
     return EsuiteConfig(
         url=url,
-        zender=_systeem(source.get("KETENBRUG_ESUITE_ZENDER"), "1900:Ketenbrug"),
-        ontvanger=_systeem(source.get("KETENBRUG_ESUITE_ONTVANGER"), "1900:e-Suite"),
+        zender=_systeem(setting("ZENDER"), f"{tenant.gemeentecode}:Ketenbrug"),
+        ontvanger=_systeem(setting("ONTVANGER"), f"{tenant.gemeentecode}:e-Suite"),
         timeout_s=budget_from_env(source),
         verify=verify,
-        client_cert=source.get("KETENBRUG_ESUITE_CLIENT_CERT"),
-        client_key=source.get("KETENBRUG_ESUITE_CLIENT_KEY"),
+        client_cert=setting("CLIENT_CERT"),
+        client_key=setting("CLIENT_KEY"),
     )
 
 
@@ -107,19 +141,31 @@ def budget_from_env(env: Mapping[str, str] | None = None) -> float:
     return float(source.get("KETENBRUG_VRAAG_BUDGET_S", DEFAULT_BUDGET_S))
 
 
-def vragen_from_env(store: Store, source_system: str) -> Vragen | None:
-    """The answerer the inbox uses when none was given; None without an e-Suite configured."""
-    config = esuite_config_from_env()
+def vragen_from_env(
+    store: Store,
+    source_system: str,
+    tenant: Tenant = DEFAULT,
+    *,
+    blob_root: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Vragen | None:
+    """The answerer of ``tenant``'s inbox when none was given; None without its e-Suite.
+
+    Its mapping tables are the tenant's (``load_settings(tenant=...)``); ``blob_root`` is the
+    inbox's blob store (default: the tenant's home), where undelivered documents wait.
+    """
+    source = os.environ if env is None else env
+    config = esuite_config_from_env(source, tenant)
     if config is None:
         return None
-    settings = load_settings()
+    settings = load_settings(dict(source), tenant=tenant.code or None)
     return Vragen(
         store,
         EsuiteClient(config),
         mappings=load_tables(settings.mappings_dir),
-        budget_s=budget_from_env(),
+        budget_s=budget_from_env(source),
         source_system=source_system,
-        blob_root=settings.home / "blobs",
+        blob_root=blob_root or settings.home / "blobs",
     )
 
 

@@ -44,6 +44,8 @@ class BeheerConfig:
     login_url: str = "/auth/login"
     #: When the nightly purge last succeeded (the plugin asks Airflow); None: not shown.
     last_purge: Callable[[], datetime | None] | None = None
+    #: The purge DAG of this municipality (``ketenbrug_onderhoud_deventer`` with tenants).
+    purge_dag: str = "ketenbrug_onderhoud"
 
 
 def _fmt_dt(value: Any) -> str:
@@ -148,7 +150,7 @@ def create_app(config: BeheerConfig) -> FastAPI:
     def overview(request: Request, user: Viewer) -> HTMLResponse:
         flows = overzicht.flow_overview(store_of())
         charts = {f.name: overzicht.chart_svg(f.runs) for f in flows}
-        purge = overzicht.purge_status(config.last_purge)
+        purge = overzicht.purge_status(config.last_purge, dag_id=config.purge_dag)
         return page(
             request,
             user,

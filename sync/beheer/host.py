@@ -17,6 +17,7 @@ from sync.beheer.app import BeheerConfig
 from sync.beheer.security import Authenticate
 from sync.config import load_settings
 from sync.store.db import Store, open_store
+from sync.tenants import DEFAULT, Tenant
 
 __all__ = ["config_from_env"]
 
@@ -27,8 +28,10 @@ def config_from_env(
     secret: str,
     login_url: str,
     last_purge: Callable[[], datetime | None] | None = None,
+    tenant: Tenant = DEFAULT,
 ) -> BeheerConfig:
-    settings = load_settings()
+    """The beheer app of one municipality: its own state store and mapping tables."""
+    settings = load_settings(tenant=tenant.code or None)
     secret_bytes = hashlib.sha256(b"ketenbrug-beheer|" + secret.encode()).digest()
     key = os.environ.get("KETENBRUG_BSN_HASH_KEY", "")
     bsn_key = (
@@ -46,4 +49,5 @@ def config_from_env(
         mappings_dir=settings.mappings_dir,
         login_url=login_url,
         last_purge=last_purge,
+        purge_dag=tenant.dag_id("onderhoud"),
     )

@@ -222,9 +222,12 @@ class PurgeStatus:
 
 
 def purge_status(
-    last_purge: Callable[[], datetime | None] | None, *, now: datetime | None = None
+    last_purge: Callable[[], datetime | None] | None,
+    *,
+    now: datetime | None = None,
+    dag_id: str = PURGE_DAG,
 ) -> PurgeStatus | None:
-    """Ask the host when ``ketenbrug_onderhoud`` last succeeded; None without a host to ask."""
+    """Ask the host when the purge DAG last succeeded; None without a host to ask."""
     if last_purge is None:
         return None
     now = now or utcnow()
@@ -235,14 +238,14 @@ def purge_status(
     if last is None:
         return PurgeStatus(
             known=True,
-            warning=f"de opschoning (AVG) heeft nog nooit gedraaid: staat {PURGE_DAG} op pauze?",
+            warning=f"de opschoning (AVG) heeft nog nooit gedraaid: staat {dag_id} op pauze?",
         )
     if now - last > PURGE_MAX_AGE:
         return PurgeStatus(
             known=True,
             last=last,
             warning=f"de opschoning (AVG) draaide {_age(now - last)} geleden voor het laatst: "
-            f"meer dan twee dagen, kijk bij {PURGE_DAG}",
+            f"meer dan twee dagen, kijk bij {dag_id}",
         )
     return PurgeStatus(known=True, last=last)
 
