@@ -32,9 +32,10 @@ from mappings import load_tables
 from mappings.routering import load_routering
 from sync.blobs import BlobStore
 from sync.config import Settings, load_settings
+from sync.doelbinding import BETAALSPECIFICATIE, DoelbindingLog
 from sync.drain import cursor_batches, drain
 from sync.engine import Engine, RetryPolicy
-from sync.flows.betaalspecificaties import DOCUMENT_VERSIE, BetaalspecificatiesFlow
+from sync.flows.betaalspecificaties import DOCUMENT_VERSIE, FLOW_NAME, BetaalspecificatiesFlow
 from sync.pdf import PdfSpecificatie, render_specificatie
 from sync.pseudonym import bsn_ref
 from sync.store.db import Store, open_store
@@ -52,6 +53,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 GWS4ALL = "gws4all"
+#: The service asked, as the doelbinding log names it.
+SSD_DIENST = "GWS4all SSD UitkeringsSpecificatieClient"
 _MAANDEN = [
     "januari",
     "februari",
@@ -172,8 +175,10 @@ class BetaalspecificatieSource:
         periode: str,
         secret: str,
         retry: RetryPolicy | None = None,
+        doelbinding: DoelbindingLog | None = None,
     ) -> None:
         self.clients = clients
+        self.doelbinding = doelbinding
         self.ssd = ssd
         self.blobs = blobs
         self.periode = periode
@@ -194,6 +199,16 @@ class BetaalspecificatieSource:
     def after_commit(self, batch: SourceBatch) -> None:
         """Nothing to acknowledge: SSD is asked, not drained."""
 
+    def _log_query(self, client: ClientZaak, uitkomst: str) -> None:
+        if self.doelbinding is not None:
+            self.doelbinding.record(
+                dienst=SSD_DIENST,
+                doel=BETAALSPECIFICATIE,
+                bsn=client.bsn,
+                zaak=client.zaak,
+                uitkomst=uitkomst,
+            )
+
     def _record(self, client: ClientZaak) -> SourceRecord | RecordError | None:
         ref = bsn_ref(self.secret, client.bsn)
         key = f"betaalspec:{GWS4ALL}:{self.periode}:{ref}"
@@ -201,7 +216,12 @@ class BetaalspecificatieSource:
         try:
             spec = self.retry.retrying()(self.ssd.uitkeringsspecificatie, client.bsn, self.periode)
         except PermanentError as error:
+            self._log_query(client, f"fout: {error}")
             return RecordError(GWS4ALL, key, payload_ref, error)
+        except Exception as error:
+            self._log_query(client, f"mislukt: {type(error).__name__}")
+            raise
+        self._log_query(client, "gevonden" if spec is not None else "niets gevonden")
         if spec is None:
             self.niets_gevonden += 1
             log.info("GWS4all: geen betaling in %s voor client %s", self.periode, ref[:12])
@@ -283,8 +303,12 @@ def run_betaalspecificaties(
     retry: RetryPolicy | None = None,
     budget_s: float = 3_000.0,
     run_ref: str | None = None,
+    gebruiker: str = "ketenbrug",
 ) -> dict[str, object]:
     """One month's specifications into the e-Suite; returns counts only (no keys, no BSNs).
+
+    Every SSD query is in the doelbinding log (``sync.doelbinding``) with ``gebruiker``: the
+    user who started the run, or Ketenbrug for the schedule.
 
     ``clients`` gives the month's clients; by default the e-Suite zaken of the zaaktypen the
     routing table sends to the e-Suite (:func:`esuite_clients`).
@@ -315,6 +339,9 @@ def run_betaalspecificaties(
             periode=periode,
             secret=secret,
             retry=retry,
+            doelbinding=DoelbindingLog(
+                store, secret=secret, flow=FLOW_NAME, gebruiker=gebruiker, run_ref=run_ref
+            ),
         )
         batches = cursor_batches(engine, source, settings.batch_size, keeps_cursor=False)
         total, _ = drain(engine, store, GWS4ALL, batches, budget_s=budget_s, run_ref=run_ref)

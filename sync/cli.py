@@ -181,6 +181,33 @@ def _cmd_deadletters_skip(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    """Which queries were made about this person (the doelbinding log), and why."""
+    from adapters.ssd.hook import SsdHook  # the key lives in the SSD Connection's password
+    from privacy.masking import is_valid_bsn, mask_bsn
+    from sync.doelbinding import queries_about
+
+    bsn = args.bsn.strip()
+    if not is_valid_bsn(bsn):
+        print("geen geldig BSN (elfproef)", file=sys.stderr)
+        return 2
+    settings = load_settings()
+    secret = SsdHook(settings.tenant.conn_id(args.connection)).get_secret()
+    store = open_store(settings)
+    try:
+        queries = queries_about(store, bsn, secret)
+    finally:
+        store.dispose()
+    print(f"BSN {mask_bsn(bsn)}: {len(queries)} bevraging(en) in het doelbindingslog")
+    for query in queries:
+        print(
+            f"{query.at:%Y-%m-%d %H:%M:%S} {query.dienst} | doel: {query.doel} | grondslag: "
+            f"{query.grondslag} | zaak {query.zaak or '-'} | {query.flow} door "
+            f"{query.gebruiker} ({query.run_ref or '-'}) | {query.uitkomst}"
+        )
+    return 0
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
@@ -293,6 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
     skip.add_argument("--reason", required=True)
     skip.set_defaults(handler=_cmd_deadletters_skip)
 
+    audit = commands.add_parser("audit", help="who queried SSD/Suwinet about a person, and why")
+    audit.add_argument("--bsn", required=True, help="the person's BSN (not stored, not logged)")
+    audit.add_argument(
+        "--connection", default="ketenbrug_ssd", help="Connection whose password is the key"
+    )
+    audit.set_defaults(handler=_cmd_audit)
     status = commands.add_parser("status", help="what the flows did lately (for beheer)")
     status.add_argument("--hours", type=int, default=24)
     status.set_defaults(handler=_cmd_status)

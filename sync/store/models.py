@@ -326,3 +326,28 @@ class DocumentZaak(Base):
     identificatie: Mapped[str] = mapped_column(String(250), primary_key=True)
     zaak_identificatie: Mapped[str] = mapped_column(String(250))
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+
+class DoelbindingEntry(Base):
+    """One query about a person in another organisation's register (SSD, Suwinet): why, on
+    what legal basis, for which zaak, by which flow and user, when, and with what outcome.
+
+    The person only as a keyed hash of the BSN (``sync.pseudonym``). Append-only: the database
+    refuses an UPDATE or DELETE of a row (triggers, migration 0006).
+    """
+
+    __tablename__ = "doelbinding_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    dienst: Mapped[str] = mapped_column(String(120))
+    doel: Mapped[str] = mapped_column(String(120))
+    grondslag: Mapped[str] = mapped_column(String(250))
+    bsn_ref: Mapped[str] = mapped_column(String(64))
+    zaak: Mapped[str | None] = mapped_column(String(250))
+    flow: Mapped[str] = mapped_column(String(64))
+    gebruiker: Mapped[str] = mapped_column(String(128))
+    run_ref: Mapped[str | None] = mapped_column(String(250))
+    uitkomst: Mapped[str] = mapped_column(String(120))
+
+    __table_args__ = (Index("ix_doelbinding_bsn_ref", "bsn_ref", "at"),)
