@@ -4,7 +4,8 @@ A run that produced new dead letters (or, for the archive reconciliation, new dr
 sends an e-mail through Airflow's SMTP provider (Connection ``ketenbrug_smtp``) to the
 addresses in ``KETENBRUG_MELDING_<FLOW>`` (else ``KETENBRUG_MELDING``; ``-`` switches a flow
 off). Nothing set: nothing sent. The text comes from :mod:`sync.notify` (counts, no personal
-data). Not a DAG file (the leading underscore): the DAG files import it.
+data), read from the run's own municipality's state store; with several municipalities the
+subject names it. Not a DAG file (the leading underscore): the DAG files import it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from airflow.sdk.bases.notifier import BaseNotifier
 
 from sync.task_logs import apply_namespace_levels
+from sync.tenants import DEFAULT, Tenant
 
 log = logging.getLogger(__name__)
 apply_namespace_levels()  # framework loggers quiet in task logs, as ./run ui asks
@@ -28,9 +30,12 @@ class BeheerNotifier(BaseNotifier):
 
     template_fields = ("flow",)
 
-    def __init__(self, flow: str, *, smtp_conn_id: str = SMTP_CONN_ID) -> None:
+    def __init__(
+        self, flow: str, *, tenant: Tenant = DEFAULT, smtp_conn_id: str = SMTP_CONN_ID
+    ) -> None:
         super().__init__()
         self.flow = flow
+        self.tenant = tenant
         self.smtp_conn_id = smtp_conn_id
 
     def notify(self, context: Any) -> None:
@@ -41,7 +46,7 @@ class BeheerNotifier(BaseNotifier):
         to = recipients(self.flow, os.environ)
         if not to:
             return
-        store = open_store(load_settings())
+        store = open_store(load_settings(tenant=self.tenant.code or None))
         try:
             story = run_story(store, self.flow, str(context["run_id"]))
         finally:
@@ -51,11 +56,14 @@ class BeheerNotifier(BaseNotifier):
         from airflow.providers.smtp.hooks.smtp import SmtpHook
 
         body = story.note(failed=False).replace("\n", "<br>\n")
+        subject = story.subject()
+        if not self.tenant.is_default:
+            subject = f"{self.tenant.naam}: {subject}"
         with SmtpHook(smtp_conn_id=self.smtp_conn_id) as smtp:
-            smtp.send_email_smtp(to=to, subject=story.subject(), html_content=f"<p>{body}</p>")
-        log.info("beheer gemeld (%s): %s", ", ".join(to), story.subject())
+            smtp.send_email_smtp(to=to, subject=subject, html_content=f"<p>{body}</p>")
+        log.info("beheer gemeld (%s): %s", ", ".join(to), subject)
 
 
-def melding(flow: str) -> list[BeheerNotifier]:
-    """The callbacks a flow's summary task gets: ``on_success_callback=melding("zaken")``."""
-    return [BeheerNotifier(flow)]
+def melding(flow: str, tenant: Tenant = DEFAULT) -> list[BeheerNotifier]:
+    """The callbacks a flow's summary task gets: ``on_success_callback=melding("zaken", t)``."""
+    return [BeheerNotifier(flow, tenant=tenant)]

@@ -4,8 +4,9 @@ Why: both DAGs have the same shape, and the registry decides their tasks. First 
 beheer asked for (the task also brings the state store schema up to date), then one mapped task
 per inbox partition for a system that pushes (GWS4all), one task per registered cursor source
 (``deliver_allegro``, ``deliver_esuite``), and a summary that publishes the flow's Asset. Each
-task runs in the pool of the scarcest system it talks to. Not a DAG file (the leading
-underscore): the DAG files call it.
+task runs in the pool of the scarcest system it talks to (pools are per system, shared by all
+municipalities). One DAG per tenant (``dags/_tenants.py``): its tasks read the tenant's own
+Connections and state store. Not a DAG file (the leading underscore): the DAG files call it.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pendulum
 from _beheer import melding
+from _tenants import asset, config, settings, tenant_dag
 from airflow.exceptions import AirflowSkipException
-from airflow.sdk import DAG, Asset, dag, get_current_context, task
+from airflow.sdk import DAG, get_current_context, task
 from airflow.sdk.exceptions import AirflowNotFoundException
 
 from adapters import registry
+from sync.tenants import Tenant
 
 __all__ = ["flow_dag"]
 
@@ -31,9 +33,9 @@ DEFAULT_ARGS = {
 }
 
 
-def _targets(flow: str) -> dict[str, Any]:
-    """The targets' configs from their Airflow Connections (looked up at run time)."""
-    return {r.system: r.config() for r in registry.targets_for(flow)}
+def _targets(flow: str, tenant: Tenant) -> dict[str, Any]:
+    """The targets' configs from the tenant's Airflow Connections (looked up at run time)."""
+    return {r.system: config(r, tenant) for r in registry.targets_for(flow)}
 
 
 def _run_ref() -> str:
@@ -43,21 +45,22 @@ def _run_ref() -> str:
 def flow_dag(
     flow: str,
     *,
+    tenant: Tenant,
     schedule: Any,
-    outlet: Asset,
     partitions: int,
     doc_md: str,
 ) -> DAG:
-    """The DAG ``ketenbrug_<flow>``, its tasks built from the adapter registry."""
+    """The DAG ``ketenbrug_<flow>`` of ``tenant`` (``ketenbrug_<flow>_<code>`` for a named
+    one), its tasks built from the adapter registry; its summary publishes the tenant's
+    ``ketenbrug://<flow>`` Asset."""
     targets_pool = registry.flow_pool(flow)
+    outlet = asset(flow, tenant)
 
-    @dag(
-        dag_id=f"ketenbrug_{flow}",
+    @tenant_dag(
+        flow,
+        tenant,
         schedule=schedule,
-        start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Amsterdam"),
-        catchup=False,
-        max_active_runs=1,
-        tags=["ketenbrug", flow],
+        labels=[flow],
         default_args=DEFAULT_ARGS,
         doc_md=doc_md,
     )
@@ -71,15 +74,20 @@ def flow_dag(
             """
             from sync.tasks.flow import flow_kind, run_resends
 
-            return run_resends(flow_kind(flow), **_targets(flow))
+            return run_resends(flow_kind(flow), settings=settings(tenant), **_targets(flow, tenant))
 
         @task(pool=targets_pool, map_index_template="partitie {{ task.op_kwargs['partition'] }}")
         def deliver_inbox(partition: int) -> dict[str, object]:
             """Drain one inbox partition into the flow's targets; counts only (no personal data)."""
             from sync.tasks.flow import flow_kind, run_partition
 
-            kind = flow_kind(flow)
-            return run_partition(kind, partition, **_targets(flow), run_ref=_run_ref()).as_dict()
+            return run_partition(
+                flow_kind(flow),
+                partition,
+                settings=settings(tenant),
+                run_ref=_run_ref(),
+                **_targets(flow, tenant),
+            ).as_dict()
 
         @task
         def deliver_source(system: str) -> dict[str, object]:
@@ -89,15 +97,19 @@ def flow_dag(
 
             registration = registry.get(system)
             try:
-                config = registration.config()
+                own = config(registration, tenant)
             except AirflowNotFoundException as missing:
                 if registration.source_spec(flow).optional:
                     raise AirflowSkipException(f"{registration.title} niet gekoppeld") from missing
                 raise
-            configs = {**_targets(flow), system: config}
-            return run_source(flow_kind(flow), system, **configs, run_ref=_run_ref()).as_dict()
+            configs = {**_targets(flow, tenant), system: own}
+            return run_source(
+                flow_kind(flow), system, settings=settings(tenant), run_ref=_run_ref(), **configs
+            ).as_dict()
 
-        @task(outlets=[outlet], trigger_rule="none_failed", on_success_callback=melding(flow))
+        @task(
+            outlets=[outlet], trigger_rule="none_failed", on_success_callback=melding(flow, tenant)
+        )
         def summarize(
             pushed: list[list[dict[str, object]]], sources: list[dict[str, object] | None]
         ) -> dict[str, object]:

@@ -3,17 +3,25 @@ as a PDF in their zaak in the e-Suite (see docs/flows/betaalspecificaties.md).
 
 Thin: one task in pool ``esuite`` calls ``sync.betaalspecificaties.run_betaalspecificaties``
 for the month before the run's logical date and returns counts only (no keys, no BSNs).
+One DAG per municipality (``dags/_tenants.py``), each with its own SSD and e-Suite Connections.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import DAG, get_current_context, task
 
+from adapters import registry
 from privacy.masking import install_log_masking
+from sync.tenants import Tenant
+
+sys.path.append(os.path.dirname(__file__))  # _tenants.py beside it, for any DagBag
+from _tenants import config, settings, tenant_dag, tenants
 
 install_log_masking()  # every record of a task process is masked (no BSN in a task log)
 
@@ -28,49 +36,52 @@ Eén document per client per maand; een correctie wordt een nieuwe versie. *Geen
 """
 
 
-@dag(
-    dag_id="ketenbrug_betaalspecificaties",
-    schedule="0 6 5 * *",  # the 5th of each month: the previous month's payments are done
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Amsterdam"),
-    catchup=False,
-    max_active_runs=1,
-    tags=["ketenbrug", "betaalspecificaties"],
-    default_args={
-        "retries": 3,
-        "retry_delay": timedelta(minutes=5),
-        "retry_exponential_backoff": True,
-    },
-    doc_md=DOC_MD,
-)
-def ketenbrug_betaalspecificaties() -> None:
-    @task(pool="esuite")
-    def specificaties() -> dict[str, Any]:
-        """Haalt de specificaties van vorige maand op en zet ze bij de zaken (alleen aantallen)."""
-        from adapters.esuite.client import EsuiteClient
-        from adapters.esuite.document_target import EsuiteDocumentTarget
-        from adapters.esuite.hook import EsuiteHook
-        from adapters.ssd.client import SsdClient
-        from adapters.ssd.hook import SsdHook
-        from sync.betaalspecificaties import run_betaalspecificaties
+def betaalspecificaties_dag(tenant: Tenant) -> DAG:
+    """The tenant's monthly specifications from its GWS4all into its e-Suite."""
 
-        logical = get_current_context()["logical_date"]
-        periode = pendulum.instance(logical).subtract(months=1).format("YYYY-MM")
-        hook = SsdHook()
-        ssd = SsdClient(hook.get_config())
-        esuite = EsuiteClient(EsuiteHook().get_config())
-        try:
-            return run_betaalspecificaties(
-                periode,
-                ssd=ssd,
-                esuite=EsuiteDocumentTarget(esuite),
-                secret=hook.get_secret(),
-                run_ref=str(get_current_context()["run_id"]),
-            )
-        finally:
-            ssd.close()
-            esuite.close()
+    @tenant_dag(
+        "betaalspecificaties",
+        tenant,
+        schedule="0 6 5 * *",  # the 5th of each month: the previous month's payments are done
+        labels=["betaalspecificaties"],
+        default_args={
+            "retries": 3,
+            "retry_delay": timedelta(minutes=5),
+            "retry_exponential_backoff": True,
+        },
+        doc_md=DOC_MD,
+    )
+    def ketenbrug_betaalspecificaties() -> None:
+        @task(pool="esuite")
+        def specificaties() -> dict[str, Any]:
+            """Haalt de specificaties van vorige maand op en zet ze bij de zaken (aantallen)."""
+            from adapters.esuite.client import EsuiteClient
+            from adapters.esuite.document_target import EsuiteDocumentTarget
+            from adapters.ssd.client import SsdClient
+            from adapters.ssd.hook import SsdHook
+            from sync.betaalspecificaties import run_betaalspecificaties
 
-    specificaties()
+            logical = get_current_context()["logical_date"]
+            periode = pendulum.instance(logical).subtract(months=1).format("YYYY-MM")
+            hook = SsdHook(tenant.conn_id(SsdHook.default_conn_name))
+            ssd = SsdClient(hook.get_config())
+            esuite = EsuiteClient(config(registry.get("esuite"), tenant))
+            try:
+                return run_betaalspecificaties(
+                    periode,
+                    ssd=ssd,
+                    esuite=EsuiteDocumentTarget(esuite),
+                    secret=hook.get_secret(),
+                    settings=settings(tenant),
+                    run_ref=str(get_current_context()["run_id"]),
+                )
+            finally:
+                ssd.close()
+                esuite.close()
+
+        specificaties()
+
+    return ketenbrug_betaalspecificaties()
 
 
-ketenbrug_betaalspecificaties()
+DAGS = [betaalspecificaties_dag(tenant) for tenant in tenants()]

@@ -2,19 +2,24 @@
 
 Delivered inbox messages, the payloads of resolved dead letters and document content nothing
 still needs are removed after
-``KETENBRUG_RETENTION_DAYS`` (default 30); the ledger keeps keys and hashes only.
+``KETENBRUG_RETENTION_DAYS`` (default 30); the ledger keeps keys and hashes only. One DAG
+per municipality (``dags/_tenants.py``): each purges its own state store and blobs.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import DAG, task
 
 from privacy.masking import install_log_masking
+from sync.tenants import Tenant
+
+sys.path.append(os.path.dirname(__file__))  # _tenants.py beside it, for any DagBag
+from _tenants import settings, tenant_dag, tenants
 
 install_log_masking()  # every record of a task process is masked (no BSN in a task log)
 
@@ -31,41 +36,43 @@ lukte; staat daar *nog nooit*, dan draait deze DAG niet (gepauzeerd?): zet hem a
 RETENTION_DAYS = int(os.environ.get("KETENBRUG_RETENTION_DAYS", "30"))
 
 
-@dag(
-    dag_id="ketenbrug_onderhoud",
-    schedule="30 2 * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Amsterdam"),
-    catchup=False,
-    max_active_runs=1,
-    tags=["ketenbrug", "onderhoud"],
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
-    doc_md=DOC_MD,
-)
-def ketenbrug_onderhoud() -> None:
-    @task
-    def purge_payloads() -> dict[str, int]:
-        """Ruimt persoonsgegevens op die niet meer nodig zijn; het log noemt de aantallen."""
-        from sync.config import load_settings
-        from sync.purge import purge_payloads as purge
-        from sync.store.db import open_store
+def onderhoud_dag(tenant: Tenant) -> DAG:
+    """The tenant's nightly purge of its own state store and blobs."""
 
-        settings = load_settings()
-        result = purge(open_store(settings), days=RETENTION_DAYS, blob_root=settings.home / "blobs")
-        logging.getLogger("ketenbrug.onderhoud").info(
-            "opgeschoond (ouder dan %s dagen): %s berichtinhouden, %s bewaarde records, "
-            "%s documentinhouden",
-            RETENTION_DAYS,
-            result.inbox_bodies,
-            result.dead_letter_records,
-            result.blobs,
-        )
-        return {
-            "inbox_bodies": result.inbox_bodies,
-            "records": result.dead_letter_records,
-            "blobs": result.blobs,
-        }
+    @tenant_dag(
+        "onderhoud",
+        tenant,
+        schedule="30 2 * * *",
+        labels=["onderhoud"],
+        default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+        doc_md=DOC_MD,
+    )
+    def ketenbrug_onderhoud() -> None:
+        @task
+        def purge_payloads() -> dict[str, int]:
+            """Ruimt persoonsgegevens op die niet meer nodig zijn; het log noemt de aantallen."""
+            from sync.purge import purge_payloads as purge
+            from sync.store.db import open_store
 
-    purge_payloads()
+            own = settings(tenant)
+            result = purge(open_store(own), days=RETENTION_DAYS, blob_root=own.home / "blobs")
+            logging.getLogger("ketenbrug.onderhoud").info(
+                "opgeschoond (ouder dan %s dagen): %s berichtinhouden, %s bewaarde records, "
+                "%s documentinhouden",
+                RETENTION_DAYS,
+                result.inbox_bodies,
+                result.dead_letter_records,
+                result.blobs,
+            )
+            return {
+                "inbox_bodies": result.inbox_bodies,
+                "records": result.dead_letter_records,
+                "blobs": result.blobs,
+            }
+
+        purge_payloads()
+
+    return ketenbrug_onderhoud()
 
 
-ketenbrug_onderhoud()
+DAGS = [onderhoud_dag(tenant) for tenant in tenants()]

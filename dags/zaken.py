@@ -2,7 +2,8 @@
 (every 5 minutes).
 
 Thin on purpose: the tasks come from the adapter registry (``dags/_flow.py``); the summary
-publishes the ``ketenbrug://zaken`` Asset for the flows scheduled on it.
+publishes the ``ketenbrug://zaken`` Asset for the flows scheduled on it. One DAG per
+municipality (``dags/_tenants.py``): ``ketenbrug_zaken``, or ``ketenbrug_zaken_<code>``.
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ import os
 import sys
 from datetime import timedelta
 
-from airflow.sdk import Asset
+from airflow.sdk import DAG  # also what Airflow's file heuristic looks for
 
 from privacy.masking import install_log_masking
 
 sys.path.append(os.path.dirname(__file__))  # _flow.py and _beheer.py beside it, for any DagBag
 from _flow import flow_dag
+from _tenants import tenants
 
 install_log_masking()  # every record of a task process is masked (no BSN in a task log)
 
-ZAKEN_ASSET = Asset("ketenbrug://zaken")
 DOC_MD = """\
 ### Zaken: GWS4all en Allegro → zaaksysteem (elke 5 minuten)
 
@@ -38,10 +39,13 @@ Een groene run kan toch **dead letters** hebben: die staan in de notitie bij de 
 Technische uitleg: docs/flows/zaken.md.
 """
 
-ketenbrug_zaken = flow_dag(
-    "zaken",
-    schedule=timedelta(minutes=5),
-    outlet=ZAKEN_ASSET,
-    partitions=int(os.environ.get("KETENBRUG_PARTITIONS", "4")),
-    doc_md=DOC_MD,
-)
+DAGS: list[DAG] = [
+    flow_dag(
+        "zaken",
+        tenant=tenant,
+        schedule=timedelta(minutes=5),
+        partitions=int(os.environ.get("KETENBRUG_PARTITIONS", "4")),
+        doc_md=DOC_MD,
+    )
+    for tenant in tenants()
+]

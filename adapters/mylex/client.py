@@ -84,7 +84,7 @@ class MyLexClient(SftpClient):
             raise InvalidMessageError(f"MyLex jaar {year} is geen jaartal", system=SYSTEM)
         naam = f"{identificatie}.pdf"
         folder = f"{self.archief}/{year}/{zaak}"
-        info = informatieobject_xml(identificatie, metadata, naam)
+        info = informatieobject_xml(identificatie, metadata, naam, self.config.archiefvormer)
         require_valid(info, "informatieobject")
         with self._sftp.guard("put_document", naam):
             self._makedirs(folder)

@@ -7,6 +7,10 @@ runs (never when the DAG file is parsed). Its fields (conn_type ``sftp``):
 - extra ``private_key_path`` (required): the client key file on the worker
 - extra ``known_hosts_line`` (required): ``[host]:port ssh-ed25519 AAAA…``, the pinned host key
 - extra ``root_dir`` (default ``mylex``), ``timeout_s``
+- extra ``archiefvormer``: ``{"naam": "Gemeente Deventer", "code": "gm0150"}`` (optional
+  ``"bron"``, default ``TOOI``), the municipality every MDTO informatieobject names; without
+  it, what a single installation always wrote. Each municipality's own Connection
+  (``ketenbrug_mylex_<tenant>``) names its own.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from airflow.sdk import BaseHook
 
 from adapters.hook_support import RegisteredHook
 from adapters.mylex.client import MyLexClient
-from adapters.mylex.config import MyLexConfig
+from adapters.mylex.config import DEFAULT_ARCHIEFVORMER, Archiefvormer, MyLexConfig
 from adapters.sftp.settings import connection_fields
 
 __all__ = ["MyLexHook"]
@@ -40,6 +44,7 @@ class MyLexHook(RegisteredHook, BaseHook):
         return MyLexConfig(
             **connection_fields(connection, self.mylex_conn_id, "mylex"),
             root_dir=str(extra.get("root_dir", "mylex")),
+            archiefvormer=Archiefvormer.of(extra.get("archiefvormer") or DEFAULT_ARCHIEFVORMER),
         )
 
     def get_client(self) -> MyLexClient:

@@ -15,6 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from adapters.errors import InvalidMessageError
+from adapters.mylex.config import DEFAULT_ARCHIEFVORMER, Archiefvormer
 from stuf.xml import load_schema, parse_xml
 
 __all__ = [
@@ -35,7 +36,6 @@ SCHEMA_LOCATION = f"{MDTO_NS} https://www.nationaalarchief.nl/mdto/MDTO-XML1.0.1
 SCHEMA_PATH = Path(__file__).parent / "schema" / "MDTO-XML1.0.1.xsd"
 BRON = "MyLex"
 _Q = f"{{{MDTO_NS}}}"
-_ARCHIEFVORMER = ("Gemeente Enschede", "gm0153", "TOOI")
 _WAARDERING = {"V": "Te vernietigen", "B": "Blijvend te bewaren"}
 
 
@@ -123,8 +123,16 @@ def _serialise(root: etree._Element) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
-def informatieobject_xml(identificatie: str, meta: MdtoMetadata, bestand_naam: str) -> bytes:
-    """The informatieobject (Archiefstuk) sidecar; elements in XSD sequence order."""
+def informatieobject_xml(
+    identificatie: str,
+    meta: MdtoMetadata,
+    bestand_naam: str,
+    archiefvormer: Archiefvormer = DEFAULT_ARCHIEFVORMER,
+) -> bytes:
+    """The informatieobject (Archiefstuk) sidecar; elements in XSD sequence order.
+
+    ``archiefvormer``: the municipality whose archive this is (``MyLexConfig.archiefvormer``).
+    """
     if meta.waardering not in _WAARDERING:
         raise InvalidMessageError(f"waardering {meta.waardering!r} is geen V of B", system="mylex")
     root, io = _document("informatieobject")
@@ -154,7 +162,7 @@ def informatieobject_xml(identificatie: str, meta: MdtoMetadata, bestand_naam: s
         zaak = meta.zaak_identificatie
         _verwijzing(io, "isOnderdeelVan", f"Zaak {zaak}", zaak, BRON)
     _verwijzing(io, "heeftRepresentatie", bestand_naam, f"{identificatie}-B1", BRON)
-    _verwijzing(io, "archiefvormer", *_ARCHIEFVORMER)
+    _verwijzing(io, "archiefvormer", archiefvormer.naam, archiefvormer.code, archiefvormer.bron)
     beperking = _sub(io, "beperkingGebruik")
     _begrip(
         beperking,

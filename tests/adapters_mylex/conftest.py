@@ -18,9 +18,9 @@ MakeConfig = Callable[..., MyLexConfig]
 
 @pytest.fixture
 def make_config(sshd_server: SshdServer, sftp_area: SftpArea) -> MakeConfig:
-    """``make_config(port=None)``: a config whose root is this test's folder."""
+    """``make_config(port=None, **fields)``: a config whose root is this test's folder."""
 
-    def build(port: int | None = None) -> MyLexConfig:
+    def build(port: int | None = None, **fields: object) -> MyLexConfig:
         return MyLexConfig(
             host=sshd_server.host,
             port=port or sshd_server.port,
@@ -29,6 +29,7 @@ def make_config(sshd_server: SshdServer, sftp_area: SftpArea) -> MakeConfig:
             known_hosts_line=pinned_line(sshd_server, port),
             root_dir=sftp_area.remote,
             timeout_s=5.0,
+            **fields,  # type: ignore[arg-type]
         )
 
     return build

@@ -6,16 +6,13 @@ one ``documenten`` pool, so Allegro's one-slot limit did not hold for its docume
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from adapters import registry
-from demo.airflow import LocalAirflow
-from sync.airflow_local import DAGS_FOLDER, POOLS
+from sync.airflow_local import POOLS
+from tests.airflow.dagbag import probe_dagbag
 
 pytestmark = pytest.mark.airflow
 
@@ -32,15 +29,7 @@ print(json.dumps({{
 
 @pytest.fixture(scope="module")
 def pools_by_task(airflow_home: Path) -> dict[str, dict[str, str]]:
-    completed = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(folder=str(DAGS_FOLDER))],
-        env=LocalAirflow(airflow_home).env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+    return dict(probe_dagbag(airflow_home, _PROBE))
 
 
 def test_allegro_work_runs_in_allegros_one_slot_pool(

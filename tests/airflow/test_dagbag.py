@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from demo.airflow import LocalAirflow
 from sync.airflow_local import DAGS_FOLDER
+from tests.airflow.dagbag import probe_dagbag
 
 pytestmark = pytest.mark.airflow
 
@@ -29,16 +26,7 @@ print(json.dumps({{
 
 
 def test_every_dag_file_imports_without_errors(airflow_home: Path) -> None:
-    env = LocalAirflow(airflow_home).env()
-    completed = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(folder=str(DAGS_FOLDER))],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    result = probe_dagbag(airflow_home, _PROBE)
     assert result["errors"] == {}
     dag_files = {str(p) for p in DAGS_FOLDER.glob("*.py") if not p.name.startswith("_")}
     assert set(result["files"]) == dag_files, "a file in dags/ defines no DAG"
