@@ -47,6 +47,7 @@ import jwt
 from simulators.faults import NO_FAULT, FaultConfig, FaultDecision, FaultInjector
 from simulators.http import FAULT_KEY, SimulatorServer, json_response
 from simulators.zgw_body import BadBody, Blob, read_json
+from simulators.zgw_render import CATALOGI, DOCUMENTEN, EIO_FIELDS, ZAKEN, ZgwRenderer
 from simulators.zgw_store import Document, ZgwStore
 
 __all__ = [
@@ -61,9 +62,6 @@ __all__ = [
 CLIENT_ID = "ketenbrug"
 SECRET = "ketenbrug-zgw-simulator-geheim-0001"  # noqa: S105 - a test double's secret, not a real one
 BRONORGANISATIE = "001005650"
-ZAKEN, DOCUMENTEN, CATALOGI = "/zaken/api/v1", "/documenten/api/v1", "/catalogi/api/v1"
-EIO = f"{DOCUMENTEN}/enkelvoudiginformatieobjecten"
-IOTYPEN = f"{CATALOGI}/informatieobjecttypen"
 PAGE_SIZE = 100
 _REASONS = {
     200: "OK",
@@ -110,6 +108,7 @@ class ZgwApp:
         content_dir: Path | None = None,
     ) -> None:
         self.store = store or ZgwStore()
+        self.render = ZgwRenderer(self.store)
         self.clients = dict(clients or {CLIENT_ID: SECRET})
         if content_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="zgw-sim-")
@@ -205,16 +204,16 @@ class ZgwApp:
 
     def _catalogi(self, resource: str) -> ZgwApp.Handler | None:
         tables = {
-            "zaaktypen": (self.store.zaaktypen, self._render_zaaktype, ("identificatie",)),
-            "statustypen": (self.store.statustypen, self._render_statustype, ("zaaktype",)),
+            "zaaktypen": (self.store.zaaktypen, self.render.zaaktype, ("identificatie",)),
+            "statustypen": (self.store.statustypen, self.render.statustype, ("zaaktype",)),
             "roltypen": (
                 self.store.roltypen,
-                self._render_roltype,
+                self.render.roltype,
                 ("zaaktype", "omschrijvingGeneriek"),
             ),
             "informatieobjecttypen": (
                 self.store.informatieobjecttypen,
-                self._render_iotype,
+                self.render.iotype,
                 ("omschrijving",),
             ),
         }
@@ -263,7 +262,7 @@ class ZgwApp:
                 query,
                 ("identificatie", "bronorganisatie"),
                 link,
-                lambda k: self._render_zaak(base, k),
+                lambda k: self.render.zaak(base, k),
             )
         if method == "POST" and not rest:
             data = self._body(env)
@@ -302,14 +301,14 @@ class ZgwApp:
                 "toelichting": data.get("toelichting") or "",
                 "einddatum": None,
             }
-            return 201, self._render_zaak(base, key)
+            return 201, self.render.zaak(base, key)
         if method == "PATCH" and len(rest) == 1:
             zaak = _get(zaken, rest[0])
             data = self._body(env)
             for name in ("omschrijving", "toelichting", "startdatum", "einddatumGepland"):
                 if name in data:
                     zaak[name] = data[name]
-            return 200, self._render_zaak(base, rest[0])
+            return 200, self.render.zaak(base, rest[0])
         raise _Problem(405, "method_not_allowed", "Methode niet toegestaan.")
 
     def _rollen(
@@ -325,7 +324,7 @@ class ZgwApp:
                 query,
                 ("zaak", "betrokkeneType", "omschrijvingGeneriek"),
                 link,
-                lambda k: self._render_rol(base, k),
+                lambda k: self.render.rol(base, k),
             )
         if method != "POST" or rest:
             raise _Problem(405, "method_not_allowed", "Methode niet toegestaan.")
@@ -349,7 +348,7 @@ class ZgwApp:
             "betrokkeneIdentificatie": data.get("betrokkeneIdentificatie") or {},
             "registratiedatum": _now(),
         }
-        return 201, self._render_rol(base, key)
+        return 201, self.render.rol(base, key)
 
     def _statussen(
         self, env: WSGIEnvironment, method: str, base: str, rest: list[str], query: dict[str, str]
@@ -366,7 +365,7 @@ class ZgwApp:
                 query,
                 ("zaak", "statustype"),
                 link,
-                lambda k: self._render_status(base, k),
+                lambda k: self.render.status(base, k),
             )
         if method != "POST" or rest:
             raise _Problem(405, "method_not_allowed", "Methode niet toegestaan.")
@@ -397,7 +396,7 @@ class ZgwApp:
         }
         if self.store.statustypen[statustype]["isEindstatus"]:
             self.store.zaken[zaak]["einddatum"] = moment.date().isoformat()
-        return 201, self._render_status(base, key)
+        return 201, self.render.status(base, key)
 
     def _zios(
         self, env: WSGIEnvironment, method: str, base: str, rest: list[str], query: dict[str, str]
@@ -405,10 +404,10 @@ class ZgwApp:
         zios = self.store.zaakinformatieobjecten
         if method == "GET":
             if rest:
-                return 200, self._render_zio(base, _key(zios, rest[0]))
+                return 200, self.render.zio(base, _key(zios, rest[0]))
             wanted = {k: _uuid_of(v) for k, v in query.items() if k in ("zaak", "informatieobject")}
             return 200, [
-                self._render_zio(base, key)
+                self.render.zio(base, key)
                 for key, zio in zios.items()
                 if all(zio[k] == v for k, v in wanted.items())
             ]  # a plain list: this resource is not paginated
@@ -433,7 +432,7 @@ class ZgwApp:
             "titel": data.get("titel") or "",
             "registratiedatum": _now(),
         }
-        return 201, self._render_zio(base, key)
+        return 201, self.render.zio(base, key)
 
     # --- Documenten API ---------------------------------------------------------------------
 
@@ -459,7 +458,7 @@ class ZgwApp:
                 query,
                 ("identificatie", "bronorganisatie"),
                 link,
-                lambda k: self._render_eio(base, k),
+                lambda k: self.render.eio(base, k),
             )
         if method == "POST" and not rest:
             data, blob = self._upload_body(env)
@@ -495,11 +494,11 @@ class ZgwApp:
                 "versie": document.latest["versie"] + 1,
                 "beginRegistratie": _now(),
             }
-            version.update({k: v for k, v in data.items() if k in _EIO_FIELDS})
+            version.update({k: v for k, v in data.items() if k in EIO_FIELDS})
             if blob is not None:
                 version.update(_path=blob.path, _sha256=blob.sha256, bestandsomvang=blob.size)
             document.versions.append(version)
-            return 200, self._render_eio(base, rest[0])
+            return 200, self.render.eio(base, rest[0])
         raise _Problem(405, "method_not_allowed", "Methode niet toegestaan.")
 
     def _create_eio(self, base: str, data: dict[str, Any], blob: Blob | None) -> dict[str, Any]:
@@ -524,7 +523,7 @@ class ZgwApp:
                 raise _invalid(
                     "identificatie", "identificatie-niet-uniek", "Deze identificatie bestaat al."
                 )
-        version = {k: v for k, v in data.items() if k in _EIO_FIELDS}
+        version = {k: v for k, v in data.items() if k in EIO_FIELDS}
         version.update(
             identificatie=identificatie,
             informatieobjecttype=iotype,
@@ -537,7 +536,7 @@ class ZgwApp:
             version["bestandsomvang"] = blob.size
         key = str(uuid.uuid4())
         self.store.documenten[key] = Document([version])
-        return self._render_eio(base, key)
+        return self.render.eio(base, key)
 
     # --- bodies -----------------------------------------------------------------------------
 
@@ -559,133 +558,6 @@ class ZgwApp:
             raise _Problem(400, "parse_error", "Body is geen JSON-object.")
         return data, blob
 
-    # --- rendering --------------------------------------------------------------------------
-
-    def _render_zaaktype(self, base: str, key: str) -> dict[str, Any]:
-        zaaktype = self.store.zaaktypen[key]
-        url = f"{base}{CATALOGI}/zaaktypen/{key}"
-        return {
-            "url": url,
-            "identificatie": zaaktype["identificatie"],
-            "omschrijving": zaaktype["omschrijving"],
-            "catalogus": f"{base}{CATALOGI}/catalogussen/{key[:8]}",
-            "beginGeldigheid": "2024-01-01",
-            "versiedatum": "2024-01-01",
-            "concept": False,
-            "statustypen": [
-                f"{base}{CATALOGI}/statustypen/{k}"
-                for k, s in self.store.statustypen.items()
-                if s["zaaktype"] == key
-            ],
-            "roltypen": [
-                f"{base}{CATALOGI}/roltypen/{k}"
-                for k, r in self.store.roltypen.items()
-                if r["zaaktype"] == key
-            ],
-        }
-
-    def _render_statustype(self, base: str, key: str) -> dict[str, Any]:
-        item = self.store.statustypen[key]
-        return {
-            **item,
-            "url": f"{base}{CATALOGI}/statustypen/{key}",
-            "zaaktype": f"{base}{CATALOGI}/zaaktypen/{item['zaaktype']}",
-        }
-
-    def _render_roltype(self, base: str, key: str) -> dict[str, Any]:
-        item = self.store.roltypen[key]
-        return {
-            **item,
-            "url": f"{base}{CATALOGI}/roltypen/{key}",
-            "zaaktype": f"{base}{CATALOGI}/zaaktypen/{item['zaaktype']}",
-        }
-
-    def _render_iotype(self, base: str, key: str) -> dict[str, Any]:
-        item = self.store.informatieobjecttypen[key]
-        return {
-            **item,
-            "url": f"{base}{CATALOGI}/informatieobjecttypen/{key}",
-            "beginGeldigheid": "2024-01-01",
-            "concept": False,
-            "vertrouwelijkheidaanduiding": "vertrouwelijk",
-        }
-
-    def _render_zaak(self, base: str, key: str) -> dict[str, Any]:
-        zaak = self.store.zaken[key]
-        statussen = sorted(
-            ((k, s) for k, s in self.store.statussen.items() if s["zaak"] == key),
-            key=lambda pair: pair[1]["datumStatusGezet"],
-        )
-        return {
-            **zaak,
-            "url": f"{base}{ZAKEN}/zaken/{key}",
-            "uuid": key,
-            "zaaktype": f"{base}{CATALOGI}/zaaktypen/{zaak['zaaktype']}",
-            "status": f"{base}{ZAKEN}/statussen/{statussen[-1][0]}" if statussen else None,
-            "rollen": [
-                f"{base}{ZAKEN}/rollen/{k}"
-                for k, r in self.store.rollen.items()
-                if r["zaak"] == key
-            ],
-            "zaakinformatieobjecten": [
-                f"{base}{ZAKEN}/zaakinformatieobjecten/{k}"
-                for k, z in self.store.zaakinformatieobjecten.items()
-                if z["zaak"] == key
-            ],
-            "resultaat": None,
-            "deelzaken": [],
-            "eigenschappen": [],
-            "zaakobjecten": [],
-        }
-
-    def _render_rol(self, base: str, key: str) -> dict[str, Any]:
-        rol = self.store.rollen[key]
-        return {
-            **rol,
-            "url": f"{base}{ZAKEN}/rollen/{key}",
-            "uuid": key,
-            "zaak": f"{base}{ZAKEN}/zaken/{rol['zaak']}",
-            "roltype": f"{base}{CATALOGI}/roltypen/{rol['roltype']}",
-            "statussen": [],
-        }
-
-    def _render_status(self, base: str, key: str) -> dict[str, Any]:
-        status = self.store.statussen[key]
-        return {
-            **status,
-            "url": f"{base}{ZAKEN}/statussen/{key}",
-            "uuid": key,
-            "zaak": f"{base}{ZAKEN}/zaken/{status['zaak']}",
-            "statustype": f"{base}{CATALOGI}/statustypen/{status['statustype']}",
-            "zaakinformatieobjecten": [],
-        }
-
-    def _render_zio(self, base: str, key: str) -> dict[str, Any]:
-        zio = self.store.zaakinformatieobjecten[key]
-        return {
-            **zio,
-            "url": f"{base}{ZAKEN}/zaakinformatieobjecten/{key}",
-            "uuid": key,
-            "zaak": f"{base}{ZAKEN}/zaken/{zio['zaak']}",
-            "informatieobject": f"{base}{EIO}/{zio['informatieobject']}",
-            "aardRelatieWeergave": "Hoort bij, omgekeerd: kent",
-        }
-
-    def _render_eio(self, base: str, key: str) -> dict[str, Any]:
-        document = self.store.documenten[key]
-        latest = document.latest
-        url = f"{base}{DOCUMENTEN}/enkelvoudiginformatieobjecten/{key}"
-        shown = {k: v for k, v in latest.items() if not k.startswith("_")}
-        return {
-            **{name: None for name in _EIO_FIELDS},
-            **shown,
-            "url": url,
-            "informatieobjecttype": f"{base}{IOTYPEN}/{latest['informatieobjecttype']}",
-            "inhoud": f"{url}/download?versie={latest['versie']}" if latest["_path"] else None,
-            "locked": document.lock is not None,
-            "bestandsdelen": [],
-        }
-
     def summary(self) -> dict[str, Any]:
         """``GET /_admin/state``: how many of each (what the demo shows)."""
         with self.store.lock:
@@ -696,26 +568,6 @@ class ZgwApp:
                 "documenten": len(self.store.documenten),
                 "zaakinformatieobjecten": len(self.store.zaakinformatieobjecten),
             }
-
-
-_EIO_FIELDS = (
-    "identificatie",
-    "bronorganisatie",
-    "creatiedatum",
-    "titel",
-    "vertrouwelijkheidaanduiding",
-    "auteur",
-    "status",
-    "formaat",
-    "taal",
-    "bestandsnaam",
-    "bestandsomvang",
-    "link",
-    "beschrijving",
-    "indicatieGebruiksrecht",
-    "integriteit",
-    "trefwoorden",
-)
 
 
 def _missing() -> Any:
