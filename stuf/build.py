@@ -320,4 +320,7 @@ def soap_action_for(message: Message, version: ZdsVersion) -> str:
     return op.action_11 if ZdsVersion(version) is ZdsVersion.V1_1 else op.action_12
 
 
-from stuf import _build_docs  # noqa: E402,F401  (registers the document builders)
+from stuf import (  # noqa: E402  (registers the document and check-out builders)
+    _build_checkout,  # noqa: F401
+    _build_docs,  # noqa: F401
+)

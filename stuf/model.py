@@ -18,6 +18,7 @@ from stuf._lazy import InhoudField
 __all__ = [
     "ActualiseerZaakstatus",
     "Bevestiging",
+    "CancelCheckout",
     "CreeerZaak",
     "DateValue",
     "Document",
@@ -25,6 +26,7 @@ __all__ = [
     "Fout",
     "GeefLijstZaakdocumenten",
     "GeefZaakdetails",
+    "GeefZaakdocumentBewerken",
     "GeefZaakdocumentLezen",
     "GenereerDocumentIdentificatie",
     "GenereerZaakIdentificatie",
@@ -44,6 +46,7 @@ __all__ = [
     "ZaakStatus",
     "ZaakdetailsAntwoord",
     "ZaakdocumentAntwoord",
+    "ZaakdocumentBewerkenAntwoord",
     "ZdsVersion",
 ]
 
@@ -283,6 +286,31 @@ class ZaakdocumentAntwoord(StuurgegevensMessage):
 
 
 @dataclass
+class GeefZaakdocumentBewerken(StuurgegevensMessage):
+    """``geefZaakdocumentbewerken_Di02`` (its ``edcLv01`` selects one document): check-out."""
+
+    document_identificatie: str
+
+
+@dataclass
+class ZaakdocumentBewerkenAntwoord(StuurgegevensMessage):
+    """``geefZaakdocumentbewerken_Du02``: the document with its content, and the
+    ``checked_out_id`` the check-in (updateZaakdocument) or cancelCheckout must carry."""
+
+    document: Document
+    checked_out_id: str
+    checked_out_by: str | None = None
+
+
+@dataclass
+class CancelCheckout(StuurgegevensMessage):
+    """``cancelCheckout_Di02``: no new version will come; release the check-out."""
+
+    document_identificatie: str
+    checked_out_id: str | None = None
+
+
+@dataclass
 class Bevestiging:
     """``Bv01``/``Bv02``/``Bv03``. Bv02 has no stuurgegevens beyond its berichtcode."""
 
@@ -322,6 +350,9 @@ Message: TypeAlias = (
     | LijstZaakdocumentenAntwoord
     | GeefZaakdocumentLezen
     | ZaakdocumentAntwoord
+    | GeefZaakdocumentBewerken
+    | ZaakdocumentBewerkenAntwoord
+    | CancelCheckout
     | Bevestiging
     | Fout
 )

@@ -141,6 +141,27 @@ OPERATIONS: dict[str, Operation] = {
             "updateZaakdocument_Di02",
             "updateZaakdocument_Di02",
         ),
+        _op(
+            "geefZaakdocumentbewerken",
+            q(ZKN, "geefZaakdocumentbewerken_Di02"),
+            q(ZDS, "geefZaakdocumentBewerken_Di02"),
+            "geefZaakdocumentbewerken_Di02",
+            "geefZaakdocumentbewerken_Di02",  # the 1.2 WSDL's action keeps the lower-case b
+        ),
+        _op(
+            "geefZaakdocumentbewerken_Du02",
+            q(ZKN, "geefZaakdocumentbewerken_Du02"),
+            q(ZDS, "geefZaakdocumentBewerken_Du02"),
+            "geefZaakdocumentbewerken_Di02",
+            "geefZaakdocumentbewerken_Di02",  # the 1.2 WSDL's action keeps the lower-case b
+        ),
+        _op(
+            "cancelCheckout",
+            q(ZKN, "cancelCheckout_Di02"),
+            q(ZDS, "cancelCheckout_Di02"),
+            "cancelCheckout_Di02",
+            "cancelCheckout_Di02",
+        ),
     )
 }
 

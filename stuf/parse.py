@@ -7,6 +7,7 @@ from typing import NamedTuple, TypeVar
 
 from lxml import etree
 
+from stuf._parse_checkout import CHECKOUT_PARSERS, parameter
 from stuf._reader import Reader
 from stuf.envelope import unwrap
 from stuf.errors import BERICHTCODE_ONBEKEND, StufError
@@ -302,11 +303,7 @@ def _lezen_la(r: Reader, el: etree._Element, plek: str) -> Message:
 
 def _update_doc(r: Reader, el: etree._Element, plek: str) -> Message:
     sg = r.stuurgegevens(el, plek)
-    params = r.child(el, "parameters")
-    checked_out = None
-    if params is not None:
-        value = r.child(params, "checkedOutId")
-        checked_out = value.text if value is not None and value.text else None
+    checked_out = parameter(r, el, "checkedOutId")
     edc = r.child(el, "edcLk02")
     if edc is None:
         raise r.error("edcLk02 missing", f"{plek}/edcLk02")
@@ -337,6 +334,7 @@ _PARSERS: dict[str, _Parser] = {
     "geefZaakdocumentLezen_La01": _lezen_la,
     "voegZaakdocumentToe": _kennisgeving(VoegZaakdocumentToe, Reader.document),
     "updateZaakdocument": _update_doc,
+    **CHECKOUT_PARSERS,
 }
 
 

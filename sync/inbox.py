@@ -37,13 +37,16 @@ from sqlalchemy.orm import Session
 from adapters.base import RecordError, SourceBatch, SourceRecord
 from adapters.errors import InvalidMessageError
 from adapters.gws4all import inbound
+from adapters.gws4all.questions import fout_antwoord
 from privacy.masking import mask_text
 from stuf import (
     Bevestiging,
     DocumentIdentificatieAntwoord,
     Fout,
     StufError,
+    Stuurgegevens,
     Systeem,
+    UpdateZaakdocument,
     ZaakIdentificatieAntwoord,
     ZdsVersion,
     build_fault,
@@ -52,7 +55,7 @@ from stuf import (
 )
 from stuf.peek import DOCUMENT_ELEMENTS, message_element
 from stuf.stream import stream_document_lk01
-from sync import claims
+from sync import checkout, claims
 from sync.blobs import BlobStore
 from sync.config import load_settings
 from sync.deadletters import record_dead_letter
@@ -302,6 +305,13 @@ class Inbox:
         problem = self._too_long(row, document=fields["identificatie"])
         if problem is not None:  # checked before the document-zaak link is written
             return self._refuse_document(body, digest, soap_action, problem)
+        check_in = self._check_in(message, str(fields["identificatie"]))
+        held = self._early_refusal(check_in)
+        if held is not None:  # refused before anything is written; decided in _commit
+            return self._checkout_refused(sg, held)
+        if check_in is not None and not fields["zaak_identificatie"]:
+            with self.store.session() as session:  # checked out from the e-Suite: its zaak
+                fields["zaak_identificatie"] = checkout.zaak_of(session, *check_in[:2])
         fields["zaak_identificatie"] = self._zaak_of(fields)
         record = {
             "document": fields,
@@ -312,8 +322,42 @@ class Inbox:
         row.ordering_key = fields["zaak_identificatie"]
         row.partition = partition_hash(fields["zaak_identificatie"])
         row.record_json = json.dumps(record, sort_keys=True)
-        message_id = self._commit(row)
+        try:
+            message_id = self._commit(
+                row,
+                in_transaction=(
+                    (lambda session: checkout.check_in(session, *check_in))
+                    if check_in is not None
+                    else None
+                ),
+            )
+        except checkout.CheckoutRefused as refused:  # rolled back: nothing stored
+            return self._checkout_refused(sg, refused)
         return self._bv03(sg.zender, sg.referentienummer, message_id)
+
+    def _check_in(self, message: object, identificatie: str) -> tuple[str, str, str | None] | None:
+        """(source, document, checkedOutId) an updateZaakdocument checks in with; else None."""
+        if not isinstance(message, UpdateZaakdocument):
+            return None
+        return self.source_system, identificatie, message.checked_out_id
+
+    def _early_refusal(
+        self, check_in: tuple[str, str, str | None] | None
+    ) -> checkout.CheckoutRefused | None:
+        """Read-only: a check-in the check-out refuses, found before the document-zaak link
+        is written. :func:`checkout.check_in` in the storing transaction decides."""
+        if check_in is None:
+            return None
+        with self.store.session() as session:
+            return checkout.refusal(session, *check_in)
+
+    def _checkout_refused(
+        self, sg: Stuurgegevens, refused: checkout.CheckoutRefused
+    ) -> InboxAnswer:
+        """Fo03 to a check-in the check-out does not allow (see docs/flows/vragen.md)."""
+        log.warning("inbox: inchecken geweigerd: %s", refused.omschrijving)
+        body = fout_antwoord(sg, refused.code, refused.omschrijving, berichtcode="Fo03")
+        return InboxAnswer(500, body)
 
     def _refuse_document(
         self, body: IO[bytes], digest: str, soap_action: str | None, error: InvalidMessageError
@@ -432,9 +476,17 @@ class Inbox:
         return InboxAnswer(500, build_fault(fout, ZdsVersion.V1_1), message_id)
 
     # -- storing --------------------------------------------------------------------------
-    def _commit(self, row: InboxMessage, dead: InvalidMessageError | None = None) -> int:
+    def _commit(
+        self,
+        row: InboxMessage,
+        dead: InvalidMessageError | None = None,
+        *,
+        in_transaction: Callable[[Session], None] | None = None,
+    ) -> int:
         """Insert ``row`` (with its dead letter, in the same transaction) and return its id, or
-        the id of the identical message stored before.
+        the id of the identical message stored before. ``in_transaction`` runs in that
+        transaction after the insert (the check-in ending its check-out); what it raises rolls
+        the insert back.
 
         A dead message is stored whatever its fields: any too long for its column is cut.
         """
@@ -458,6 +510,8 @@ class Inbox:
                         message=str(dead),
                         payload_ref=f"inbox:{row.id}",
                     )
+                if in_transaction is not None:
+                    in_transaction(session)
                 message_id = row.id
         except IntegrityError:
             with self.store.session() as session:

@@ -1,11 +1,15 @@
 """Answer GWS4all's questions (ZDS 1.1 vraag/antwoord) by asking the e-Suite (ZDS 1.2).
 
 GWS4all treats Ketenbrug as its zaaksysteem: it asks geefZaakdetails, geefLijstZaakdocumenten
-and geefZaakdocumentLezen on the inbox endpoint and waits for the answer. Ketenbrug
+and geefZaakdocumentLezen on the inbox endpoint and waits for the answer. It edits a document
+through check-out: geefZaakdocumentbewerken reads it like geefZaakdocumentLezen and records an
+exclusive check-out (:mod:`sync.checkout`), cancelCheckout releases it; the check-in is an
+updateZaakdocument the inbox stores (:mod:`sync.inbox`). Ketenbrug
 translates the keys through the identity map, asks the e-Suite, translates the answer back
 (e-Suite zaaktype and statustype to GWS4all's codes, through the mapping tables read
 backwards), merges what the inbox accepted but did not deliver yet (:mod:`sync.vragen_pending`)
-and answers in ZDS 1.1. A question never changes state (nothing is stored, no link made).
+and answers in ZDS 1.1. A question never changes state (nothing is stored, no link made) except
+the check-out records.
 
 The e-Suite gets a time budget per question (``KETENBRUG_VRAAG_BUDGET_S``, default 10 s): slow
 or down, GWS4all gets a Fo01 with the transient code StUF049 and HTTP 503, never a hung
@@ -43,6 +47,8 @@ from adapters.esuite.document_reading import EsuiteDocuments
 from adapters.gws4all import inbound
 from adapters.gws4all.questions import (
     TRANSIENT_CODE,
+    bewerken_antwoord,
+    bv02_antwoord,
     fout_antwoord,
     lezen_antwoord,
     lijst_antwoord,
@@ -50,9 +56,11 @@ from adapters.gws4all.questions import (
 )
 from mappings.tables import MappingTables, load_tables
 from stuf import (
+    CancelCheckout,
     Document,
     GeefLijstZaakdocumenten,
     GeefZaakdetails,
+    GeefZaakdocumentBewerken,
     GeefZaakdocumentLezen,
     LijstZaakdocumentenAntwoord,
     StufError,
@@ -62,6 +70,7 @@ from stuf import (
     ZaakStatus,
     new_stuurgegevens,
 )
+from sync import checkout
 from sync.config import load_settings
 from sync.identity import IdentityMap
 from sync.inbox import InboxAnswer
@@ -203,7 +212,8 @@ class Vragen:
 
     # -- entry ----------------------------------------------------------------------------
     def answer(self, question: inbound.Question) -> InboxAnswer:
-        """The ZDS 1.1 answer to ``question``: La01 (200), or Fo01 (503 transient, 500 not)."""
+        """The ZDS 1.1 answer to ``question``: La01/Du02/Bv02 (200), or a Fo (503 transient,
+        500 not; a refused check-out, check-in or cancelCheckout is a Fo03)."""
         sg = question.stuurgegevens
         handlers: dict[type, Callable[[], bytes]] = {
             GeefZaakdetails: lambda: self._zaakdetails(sg, question.zaak_identificatie),  # type: ignore[union-attr]
@@ -211,7 +221,16 @@ class Vragen:
             GeefZaakdocumentLezen: lambda: self._lezen(sg, question.document_identificatie),  # type: ignore[union-attr]
         }
         try:
-            body = self._within_budget(handlers[type(question)])
+            if isinstance(question, GeefZaakdocumentBewerken):
+                body = self._bewerken(sg, question.document_identificatie)
+            elif isinstance(question, CancelCheckout):
+                body = self._cancel(question)
+            else:
+                body = self._within_budget(handlers[type(question)])
+        except checkout.CheckoutRefused as refused:
+            log.info("vraag %s geweigerd: %s", type(question).__name__, refused.omschrijving)
+            fout = fout_antwoord(sg, refused.code, refused.omschrijving, berichtcode="Fo03")
+            return InboxAnswer(500, fout)
         except TransientError as error:
             log.warning("vraag %s: e-Suite niet op tijd: %s", type(question).__name__, error)
             text = "de e-Suite antwoordt nu niet; stel de vraag later opnieuw"
@@ -340,6 +359,10 @@ class Vragen:
 
     # -- geefZaakdocumentLezen --------------------------------------------------------------
     def _lezen(self, sg: Stuurgegevens, document_id: str) -> bytes:
+        return lezen_antwoord(sg, self._document(document_id))
+
+    def _document(self, document_id: str) -> Document | None:
+        """The document as GWS4all knows it: the e-Suite's, with what the inbox holds on top."""
         with self.store.session() as session:
             waiting = pending_document(session, self.source_system, document_id)
         document: Document | None = None
@@ -363,7 +386,35 @@ class Vragen:
             if waiting.content is not None:
                 newer = dataclasses.replace(newer, inhoud=self._blob(waiting.content))
             document = _overlay(document, newer) if document is not None else newer
-        return lezen_antwoord(sg, document)
+        return document
+
+    # -- check-out: geefZaakdocumentbewerken, cancelCheckout ---------------------------------
+    def _bewerken(self, sg: Stuurgegevens, document_id: str) -> bytes:
+        """Read the document (within the budget), build the Du02, and only then record the
+        check-out, here in the asking thread: an asker that got a Fo never holds a check-out."""
+        document = self._within_budget(lambda: self._document(document_id))
+        if document is None:
+            raise checkout.CheckoutRefused(f"document {document_id} niet gevonden", "StUF064")
+        checked_out_id = checkout.new_id()
+        body = bewerken_antwoord(sg, document, checked_out_id)
+        checkout.begin(
+            self.store,
+            self.source_system,
+            document_id,
+            sg.zender,
+            checked_out_id,
+            document.zaak_identificatie,
+        )
+        return body
+
+    def _cancel(self, question: CancelCheckout) -> bytes:
+        checkout.cancel(
+            self.store,
+            self.source_system,
+            question.document_identificatie,
+            question.checked_out_id,
+        )
+        return bv02_antwoord()
 
     def _blob(self, content: Mapping[str, object]) -> bytes:
         path = Path(str(content["path"]))

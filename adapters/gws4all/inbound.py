@@ -15,9 +15,11 @@ from adapters.base import SourceRecord, content_hash
 from adapters.errors import InvalidMessageError
 from stuf import (
     ActualiseerZaakstatus,
+    CancelCheckout,
     CreeerZaak,
     GeefLijstZaakdocumenten,
     GeefZaakdetails,
+    GeefZaakdocumentBewerken,
     GeefZaakdocumentLezen,
     GenereerDocumentIdentificatie,
     GenereerZaakIdentificatie,
@@ -36,12 +38,21 @@ __all__ += ["QUESTION_FUNCTIONS", "Question", "zaak_fields"]
 
 SYSTEM = "gws4all"
 
-#: The ZDS 1.1 questions GWS4all asks its zaaksysteem: answered at once, never stored.
-Question = GeefZaakdetails | GeefLijstZaakdocumenten | GeefZaakdocumentLezen
+#: The ZDS 1.1 questions GWS4all asks its zaaksysteem: answered at once, never stored. Check-out
+#: and cancelCheckout are asked the same way; they change nothing but a check-out record.
+Question = (
+    GeefZaakdetails
+    | GeefLijstZaakdocumenten
+    | GeefZaakdocumentLezen
+    | GeefZaakdocumentBewerken
+    | CancelCheckout
+)
 QUESTION_FUNCTIONS = {
     GeefZaakdetails: "geefZaakdetails",
     GeefLijstZaakdocumenten: "geefLijstZaakdocumenten",
     GeefZaakdocumentLezen: "geefZaakdocumentLezen",
+    GeefZaakdocumentBewerken: "geefZaakdocumentbewerken",
+    CancelCheckout: "cancelCheckout",
 }
 
 
@@ -162,7 +173,14 @@ def decode(body: bytes, *, soap_action: str | None, payload_ref: str) -> Decoded
             else "genereerDocumentIdentificatie"
         )
         return DecodedMessage(function, referentie, None, [], warnings, sender)
-    if isinstance(message, GeefZaakdetails | GeefLijstZaakdocumenten | GeefZaakdocumentLezen):
+    if isinstance(
+        message,
+        GeefZaakdetails
+        | GeefLijstZaakdocumenten
+        | GeefZaakdocumentLezen
+        | GeefZaakdocumentBewerken
+        | CancelCheckout,
+    ):
         about = getattr(message, "zaak_identificatie", None)
         function = QUESTION_FUNCTIONS[type(message)]
         return DecodedMessage(function, referentie, about, [], warnings, sender, message)

@@ -1,4 +1,4 @@
-"""The ZDS 1.1 answers Ketenbrug gives GWS4all's questions (zakLa01, edcLa01, Fo02).
+"""The ZDS 1.1 answers Ketenbrug gives GWS4all's questions (zakLa01, edcLa01, Du02, Bv02, Fo0x).
 
 Pure: no I/O. Every answer carries the stuurgegevens the standard asks for: zender and
 ontvanger of the question swapped, crossRefnummer the question's referentienummer, a fresh
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from privacy.masking import mask_text
 from stuf import (
+    Bevestiging,
     Document,
     Fout,
     LijstZaakdocumentenAntwoord,
@@ -18,6 +19,7 @@ from stuf import (
     Zaak,
     ZaakdetailsAntwoord,
     ZaakdocumentAntwoord,
+    ZaakdocumentBewerkenAntwoord,
     ZaakStatus,
     ZdsVersion,
     build_fault,
@@ -27,6 +29,8 @@ from stuf import (
 
 __all__ = [
     "TRANSIENT_CODE",
+    "bewerken_antwoord",
+    "bv02_antwoord",
     "fout_antwoord",
     "lezen_antwoord",
     "lijst_antwoord",
@@ -40,7 +44,10 @@ _DEFAULT_SELF = Systeem(organisatie="1900", applicatie="CDR")
 
 
 def _answer_sg(
-    question: Stuurgegevens | None, berichtcode: str, entiteittype: str | None
+    question: Stuurgegevens | None,
+    berichtcode: str,
+    entiteittype: str | None,
+    functie: str | None = None,
 ) -> Stuurgegevens:
     asker = question.zender if question is not None else _DEFAULT_ASKER
     answerer = question.ontvanger if question is not None else _DEFAULT_SELF
@@ -49,6 +56,7 @@ def _answer_sg(
         answerer,
         asker,
         entiteittype=entiteittype,
+        functie=functie,
         cross_refnummer=(question.referentienummer if question is not None else None) or "onbekend",
     )
 
@@ -73,18 +81,40 @@ def lezen_antwoord(question: Stuurgegevens, document: Document | None) -> bytes:
     return build_message(ZaakdocumentAntwoord(sg, document), ZdsVersion.V1_1)
 
 
+def bewerken_antwoord(question: Stuurgegevens, document: Document, checked_out_id: str) -> bytes:
+    """geefZaakdocumentbewerken_Du02: the document with its content and the checkedOutId."""
+    sg = _answer_sg(question, "Du02", None, "geefZaakdocumentbewerken")
+    answer = ZaakdocumentBewerkenAntwoord(sg, document, checked_out_id)
+    return build_message(answer, ZdsVersion.V1_1)
+
+
+def bv02_antwoord() -> bytes:
+    """Bv02, the standard's "done" to a Di02 (cancelCheckout).
+
+    The ZDS 1.1 schema gives a Bv02 no stuurgegevens beyond its berichtcode: it cannot carry
+    a crossRefnummer; the HTTP exchange pairs it with its question.
+    """
+    return build_message(Bevestiging(berichtcode="Bv02"), ZdsVersion.V1_1)
+
+
 def fout_antwoord(
-    question: Stuurgegevens | None, code: str, omschrijving: str, *, plek: str = "server"
+    question: Stuurgegevens | None,
+    code: str,
+    omschrijving: str,
+    *,
+    plek: str = "server",
+    berichtcode: str = "Fo01",
 ) -> bytes:
-    """A Fo01 in a SOAP Fault: the synchronous answer to a vraag that could not be answered.
+    """A Fo0x in a SOAP Fault: the synchronous answer to a vraag that could not be answered.
 
     Fo01, not Fo02: the ZDS 1.1 schema gives a Fo02 no stuurgegevens beyond its berichtcode,
     and the asker must be able to match the fault to its question (crossRefnummer). A
-    transient cause carries :data:`TRANSIENT_CODE`.
+    refused check-out, check-in or cancelCheckout (a Di02) is a Fo03: the same body, full
+    stuurgegevens. A transient cause carries :data:`TRANSIENT_CODE`.
     """
-    sg = _answer_sg(question, "Fo01", None)
+    sg = _answer_sg(question, berichtcode, None)
     fout = Fout(
-        berichtcode="Fo01",
+        berichtcode=berichtcode,
         code=code,
         plek=plek,
         omschrijving=mask_text(omschrijving)[:200],

@@ -351,3 +351,24 @@ class DoelbindingEntry(Base):
     uitkomst: Mapped[str] = mapped_column(String(120))
 
     __table_args__ = (Index("ix_doelbinding_bsn_ref", "bsn_ref", "at"),)
+
+
+class DocumentCheckout(Base):
+    """An exclusive check-out of a document (ZDS geefZaakdocumentbewerken), until check-in.
+
+    One row per document: the primary key makes a second check-out fail in the database, not
+    in a race. ``checked_out_id`` is random and unguessable; only its holder can check in or
+    cancel (``sync.checkout``).
+    """
+
+    __tablename__ = "document_checkout"
+
+    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    identificatie: Mapped[str] = mapped_column(String(250), primary_key=True)
+    checked_out_id: Mapped[str] = mapped_column(String(64), unique=True)
+    zender_organisatie: Mapped[str | None] = mapped_column(String(64))
+    zender_applicatie: Mapped[str] = mapped_column(String(64))
+    checked_out_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    #: The document's zaak when it was checked out: the check-in (which names the document
+    #: only) goes to the same zaak, Xtendis dossier and MyLex folder.
+    zaak_identificatie: Mapped[str | None] = mapped_column(String(250))
