@@ -8,6 +8,10 @@ each client the SSD service is asked once per run: ``NietsGevonden`` (no payment
 is counted and skipped, an FWI fault becomes a dead letter with GWS4all's code and text, a
 specification becomes a PDF (``sync.pdf``) in the blob store and a record for the flow.
 
+Next to it, :func:`run_bbr_specificaties`: Allegro's budget specifications (BBR exports) as
+PDFs into the client's schuldhulp dossier in Xtendis only (functiescheiding), the BSN for the
+dossier taken from the export itself (:class:`BbrDossiers`).
+
 The BSN lives in memory for one task only: records, ledger keys, dead letters and log lines
 carry a keyed hash of it (``sync.pseudonym``), never the number.
 """
@@ -22,12 +26,18 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
+from adapters.allegro.bbr import AllegroBbrSource, BbrSpecificatie
+from adapters.allegro.client import AllegroClient
+from adapters.allegro.config import AllegroConfig
 from adapters.base import Operation, RecordError, SourceBatch, SourceRecord
 from adapters.document import UPDATE_ZAAKDOCUMENT
-from adapters.errors import AlreadyExistsError, PermanentError
+from adapters.dossier import DossierBsn
+from adapters.errors import AlreadyExistsError, InvalidMessageError, PermanentError
 from adapters.esuite.document_target import EsuiteDocumentTarget
 from adapters.esuite.document_upload import upload_from_data
 from adapters.ssd.client import Uitkeringsspecificatie
+from adapters.xtendis.config import XtendisConfig
+from adapters.xtendis.target import XtendisTarget
 from mappings import load_tables
 from mappings.routering import load_routering
 from sync.blobs import BlobStore
@@ -42,10 +52,15 @@ from sync.store.db import Store, open_store
 from sync.store.models import IdentityLink
 
 __all__ = [
+    "BbrDossiers",
+    "BbrRecords",
     "BetaalspecificatieSource",
     "ClientZaak",
     "ZaakdocumentVersies",
+    "bbr_doel",
+    "bbr_pdf",
     "esuite_clients",
+    "run_bbr_specificaties",
     "run_betaalspecificaties",
     "specificatie_pdf",
 ]
@@ -53,6 +68,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 GWS4ALL = "gws4all"
+ALLEGRO = "allegro"
+#: Allegro's zaaktype code of budgetbeheer: every BBR export is about it (``zaaktypen.csv``).
+BBR_ZAAKTYPE = "BBR"
 #: The service asked, as the doelbinding log names it.
 SSD_DIENST = "GWS4all SSD UitkeringsSpecificatieClient"
 _MAANDEN = [
@@ -362,5 +380,163 @@ def run_betaalspecificaties(
             **total.as_dict(),
         }
     finally:
+        if own_store:
+            store.dispose()
+
+
+# --- Allegro's budget specifications (BBR) into the schuldhulp dossier in Xtendis ----------
+
+
+def bbr_pdf(spec: BbrSpecificatie) -> bytes:
+    """Allegro's budget specification as the client reads it (no BSN on it)."""
+    kop = [
+        ("Dossiernummer", spec.dossiernummer),
+        ("Specificatie", spec.specificatienummer),
+        ("Periode", _maand(spec.periode)),
+    ]
+    if spec.versie > 1:
+        kop.append(("Versie", f"{spec.versie} (correctie van een eerdere specificatie)"))
+    return render_specificatie(
+        PdfSpecificatie(
+            titel=f"Budgetbeheer: specificatie {_maand(spec.periode)}",
+            kop=kop,
+            regels=[
+                (f"{regel.omschrijving} ({regel.tegenpartij})", regel.bedrag_cent)
+                for regel in spec.regels
+            ],
+            totaal_label="Saldo",
+            totaal_cent=spec.totaal_cent,
+            afzender="Gemeente, schuldhulpverlening",
+            voetnoot="Heeft u vragen over uw budgetbeheer? Neem contact op met uw budgetbeheerder.",
+        )
+    )
+
+
+class BbrDossiers:
+    """Dossiernummer -> BSN, read from the BBR exports of this task only: the Xtendis index
+    needs the client's BSN, the export carries it, and no record, key or dead letter may.
+
+    A resend in another process finds nothing here and is refused with a text that says so:
+    Allegro's next export (or a rerun on the same file) brings the BSN again.
+    """
+
+    def __init__(self) -> None:
+        self._bsn: dict[str, str] = {}
+
+    def remember(self, dossiernummer: str, bsn: str) -> bool:
+        """False when the dossier was seen with another BSN in this task (then trust neither)."""
+        known = self._bsn.setdefault(dossiernummer, bsn)
+        return known == bsn
+
+    def lookup(self) -> DossierBsn:
+        """The ``dossier_bsn`` for :class:`~adapters.xtendis.target.XtendisTarget`."""
+        return DossierBsn(self._bsn.get, "de BBR-export van deze run")
+
+
+class BbrRecords:
+    """Turns a checked BBR specification into a flow record (``to_record`` of the source):
+    the PDF in the blob store, the key ``betaalspec:allegro:<periode>:<ref>`` (one document
+    per client, period and source), the target from the routing table."""
+
+    def __init__(self, blobs: BlobStore, secret: str, doel: str, dossiers: BbrDossiers) -> None:
+        self.blobs = blobs
+        self.secret = secret
+        self.doel = doel
+        self.dossiers = dossiers
+
+    def __call__(self, file: str, spec: BbrSpecificatie) -> SourceRecord | RecordError:
+        ref = bsn_ref(self.secret, spec.bsn)
+        key = f"betaalspec:{ALLEGRO}:{spec.periode}:{ref}"
+        payload_ref = f"{ALLEGRO}:{file}#{spec.line}"
+        if not self.dossiers.remember(spec.dossiernummer, spec.bsn):
+            error = InvalidMessageError(
+                f"{file}: dossier {spec.dossiernummer} staat in deze run onder twee "
+                "verschillende BSN's; corrigeer het in Allegro",
+                system=ALLEGRO,
+            )
+            return RecordError(ALLEGRO, key, payload_ref, error)
+        blob = self.blobs.put_bytes(bbr_pdf(spec))
+        document = {
+            "identificatie": document_identificatie(ALLEGRO, spec.periode, ref),
+            "titel": f"Budgetbeheer specificatie {_maand(spec.periode)}",
+            "zaak_identificatie": spec.dossiernummer,
+            "documenttype": "Budgetspecificatie",
+            "bestandsnaam": f"budgetspecificatie-{spec.periode}.pdf",
+            "formaat": "application/pdf",
+            "creatiedatum": f"{spec.periode}-01",
+            "vertrouwelijkheid": "VERTROUWELIJK",
+            "auteur": "Allegro",
+            "taal": "nld",
+        }
+        return SourceRecord(
+            source_system=ALLEGRO,
+            key=key,
+            kind="specificatie",
+            data={"doel": self.doel, "document": document, "content": blob.as_content()},
+            payload_ref=payload_ref,
+        )
+
+
+def bbr_doel(settings: Settings) -> str:
+    """Where Allegro's budget specifications go: the routing row of the zaaktype Allegro's
+    budgetbeheer maps to (``zaaktypen.csv``); empty (the flow dead-letters) without one."""
+    mapped = load_tables(settings.mappings_dir).zaaktype(ALLEGRO, BBR_ZAAKTYPE)
+    if mapped is None:
+        return ""
+    return load_routering(settings.mappings_dir).doel(ALLEGRO, mapped.zaaktype) or ""
+
+
+def run_bbr_specificaties(
+    *,
+    allegro: AllegroConfig,
+    xtendis: XtendisConfig,
+    secret: str,
+    settings: Settings | None = None,
+    store: Store | None = None,
+    retry: RetryPolicy | None = None,
+    budget_s: float = 3_000.0,
+    run_ref: str | None = None,
+    receipt_timeout_s: float = 60.0,
+) -> dict[str, object]:
+    """Every waiting BBR export of Allegro into the clients' schuldhulp dossiers in Xtendis;
+    returns counts only (no keys, no BSNs).
+
+    Only Xtendis is a target here (functiescheiding: the routing table allows nothing else for
+    Allegro). Each export is answered with a return file once committed; a corrected
+    specification for a period already filed is a new drop, Xtendis' next version of it.
+    """
+    settings = settings or load_settings()
+    own_store = store is None
+    store = store or open_store(settings)
+    dossiers = BbrDossiers()
+    target = XtendisTarget(
+        xtendis, dossier_bsn=dossiers.lookup(), receipt_timeout_s=receipt_timeout_s, poll_s=0.2
+    )
+    client = AllegroClient(allegro)
+    try:
+        engine = Engine(
+            store,
+            BetaalspecificatiesFlow(),
+            {"xtendis": target},
+            load_tables(settings.mappings_dir),
+            retry=retry,
+        )
+        records = BbrRecords(
+            BlobStore(settings.home / "blobs"), secret, bbr_doel(settings), dossiers
+        )
+        source = AllegroBbrSource(client, records)
+        batches = cursor_batches(engine, source, settings.batch_size, keeps_cursor=False)
+        total, files = drain(engine, store, ALLEGRO, batches, budget_s=budget_s, run_ref=run_ref)
+        log.info(
+            "betaalspecificaties allegro: %d exports, %d afgeleverd, %d al gelijk, %d dead letters",
+            files,
+            total.delivered,
+            total.in_step,
+            total.dead_lettered,
+        )
+        return {"bron": ALLEGRO, "exports": files, **total.as_dict()}
+    finally:
+        client.close()
+        target.close()
         if own_store:
             store.dispose()
