@@ -1,0 +1,1 @@
+"""Suwinet-Inkijk (BKWI): BRPDossierPersoonGSD and UWVDossierInkomstenGSD over mutual TLS, zeep."""
