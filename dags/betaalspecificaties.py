@@ -14,7 +14,9 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
+from airflow.exceptions import AirflowSkipException
 from airflow.sdk import DAG, get_current_context, task
+from airflow.sdk.exceptions import AirflowNotFoundException
 
 from adapters import registry
 from privacy.masking import install_log_masking
@@ -33,6 +35,9 @@ Vraagt per client met een zaak van een zaaktype uit `specificatie_routering.csv`
 PDF bij de zaak in de e-Suite; MijnLoket meldt "Er staat een document voor u klaar".
 Eén document per client per maand; een correctie wordt een nieuwe versie. *Geen betaling*
 (NietsGevonden) is geen fout; een FWI-fout van GWS4all wordt een dead letter met code en tekst.
+
+**bbr_specificaties**: de budgetbeheer-specificaties die Allegro exporteert, alleen naar het
+schuldhulpdossier van de client in Xtendis (functiescheiding), één per client per periode.
 """
 
 
@@ -79,7 +84,27 @@ def betaalspecificaties_dag(tenant: Tenant) -> DAG:
                 ssd.close()
                 esuite.close()
 
+        @task(pool="allegro")  # Allegro bears one SFTP session at a time
+        def bbr_specificaties() -> dict[str, Any]:
+            """Zet de budgetbeheer-specificaties uit Allegro in het schuldhulpdossier in Xtendis
+            (aantallen); zonder Allegro-koppeling overgeslagen."""
+            from adapters.ssd.hook import SsdHook
+            from sync.betaalspecificaties import run_bbr_specificaties
+
+            try:
+                allegro = config(registry.get("allegro"), tenant)
+            except AirflowNotFoundException as missing:
+                raise AirflowSkipException("Allegro niet gekoppeld") from missing
+            return run_bbr_specificaties(
+                allegro=allegro,
+                xtendis=config(registry.get("xtendis"), tenant),
+                secret=SsdHook(tenant.conn_id(SsdHook.default_conn_name)).get_secret(),
+                settings=settings(tenant),
+                run_ref=str(get_current_context()["run_id"]),
+            )
+
         specificaties()
+        bbr_specificaties()
 
     return ketenbrug_betaalspecificaties()
 

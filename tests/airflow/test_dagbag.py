@@ -35,6 +35,8 @@ def test_every_dag_file_imports_without_errors(airflow_home: Path) -> None:
         "ketenbrug_documenten",
         "ketenbrug_archief_reconciliatie",
         "ketenbrug_onderhoud",
+        "ketenbrug_betaalspecificaties",
+        "ketenbrug_suwinet",
     } <= set(result["dags"])
     assert {"esuite", "allegro", "mylex"} <= set(result["pools"])  # pools per system
     assert min(result["retries"]) >= 1, "every task retries transient faults"

@@ -22,7 +22,14 @@ from tests.airflow.dagbag import probe_dagbag
 pytestmark = pytest.mark.airflow
 
 CODES = ("deventer", "raalte")
-FLOWS = ("zaken", "documenten", "archief_reconciliatie", "betaalspecificaties", "onderhoud")
+FLOWS = (
+    "zaken",
+    "documenten",
+    "archief_reconciliatie",
+    "betaalspecificaties",
+    "onderhoud",
+    "suwinet",
+)
 TENANTS = [
     {"code": "deventer", "naam": "Gemeente Deventer", "gemeentecode": "0150"},
     {"code": "raalte", "naam": "Gemeente Raalte", "gemeentecode": "0177"},
@@ -72,6 +79,8 @@ def test_each_tenants_documenten_runs_after_its_own_zaken_only(bag: dict[str, An
         assert zaken["outlets"] == [f"ketenbrug://zaken/{code}"]
         assert documenten["schedule"] == [f"ketenbrug://zaken/{code}"]
         assert documenten["outlets"] == [f"ketenbrug://documenten/{code}"]
+        suwinet = bag["dags"][f"ketenbrug_suwinet_{code}"]
+        assert suwinet["schedule"] == [f"ketenbrug://zaken/{code}"]
         archief = bag["dags"][f"ketenbrug_archief_reconciliatie_{code}"]
         assert archief["outlets"] == [f"ketenbrug://archief/{code}"]
 
