@@ -6,31 +6,25 @@ and external references forbidden. The answer becomes a plain :class:`Uitkerings
 (euro cents with their sign, the period, the components), or ``None`` for ``fwi:NietsGevonden``
 (no payment that period: not an error).
 
-Errors, by what beheer or the engine can do about them:
-
-* ``fwi:FWI`` in the answer, or a SOAP Fault with a ``fwi:Fout`` detail: :class:`SsdFwiError`
-  (permanent, reason ``ssd_fwi``) carrying GWS4all's code and text, masked;
-* no connection, a timeout, HTTP 429/5xx without a SOAP answer: :class:`TransientError`;
-* a certificate problem (expired, not yet valid, wrong CA, wrong host): :class:`ConfigError`
-  naming the Airflow Connection, one line, no stack of XML.
+Errors are classified by :mod:`adapters.soap_mtls` (certificate: ConfigError naming the
+Connection; no line, HTTP 429/5xx: TransientError). Here: ``fwi:FWI`` in the answer, or an
+``fwi:Fout`` in a SOAP Fault, is :class:`SsdFwiError` (reason ``ssd_fwi``, GWS4all's code and
+masked text), and GWS4all's older wording of the other failures (:class:`_SsdErrors`).
 
 The BSN is only ever in the request body: no error text or log line here quotes it unmasked.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Any
 
-import requests
 import zeep.exceptions
-from zeep import Client, Settings
-from zeep.transports import Transport
 
-from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
+from adapters import soap_mtls
+from adapters.errors import KetenbrugError, PermanentError, TransientError
 from adapters.ssd.config import SsdConfig
 from privacy.masking import mask_text
 
@@ -43,10 +37,6 @@ __all__ = [
     "Uitkeringsspecificatie",
 ]
 
-log = logging.getLogger(__name__)
-# zeep logs every envelope at DEBUG, and every SSD request carries a BSN: never let it through.
-logging.getLogger("zeep.transports").setLevel(logging.INFO)
-
 SYSTEM = "ssd"
 _NS = "http://www.centric.nl/GWS/Diensten/UitkeringsSpecificatieClient/v0600"
 _BINDING = f"{{{_NS}}}UitkeringsSpecificatieClientBinding"
@@ -54,19 +44,13 @@ _HEADER = "{http://www.centric.nl/GWS/Header/v0300}Header"
 _FWI_NS = "http://www.centric.nl/GWS/FWI/v0200"
 _OPERATION = "UitkeringsSpecificatieInfo"
 _TOTAAL = "UIT TE BETALEN BEDRAG"
-#: zeep parses nothing it cannot trust (the same bar as stuf.xml's parser).
-SAFE_SETTINGS = Settings(forbid_dtd=True, forbid_entities=True, forbid_external=True, strict=True)
-E = TypeVar("E", bound=KetenbrugError)
+#: GWS4all's "hostname 'x' doesn't match" has no other needle (see soap_mtls.tls_problem).
+_TLS_EXTRA = (("match", "servernaam past niet bij het certificaat (wrong host)"),)
 
 
 def _wsdl() -> str:
     folder = resources.files("adapters.ssd") / "schemas" / "uitkering" / "v0600-b01"
     return str(folder / "UitkeringsSpecificatieClient.wsdl")
-
-
-def _error(kind: type[E], text: str) -> E:
-    """``kind`` for the one operation this client calls."""
-    return kind(text, system=SYSTEM, operation=_OPERATION)
 
 
 class SsdFwiError(PermanentError):
@@ -133,13 +117,26 @@ def _naam(client: Any) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
-def _fwi_from_detail(detail: Any) -> tuple[str, str] | None:
-    """(code, tekst) of the ``fwi:Fout`` in a SOAP Fault's detail (an lxml element zeep made)."""
-    if detail is None:
-        return None
-    for fout in detail.iter(f"{{{_FWI_NS}}}Fout"):
-        return (fout.findtext("Code") or "?").strip(), (fout.findtext("Tekst") or "").strip()
-    return None
+class _SsdErrors(soap_mtls.SoapErrors):
+    """GWS4all's own wording of a failed call (older than Suwinet's, kept for beheer)."""
+
+    def tls_broken(self) -> TransientError:
+        return self.error(
+            TransientError, f"{self.where} ({self.conn_id}): TLS-verbinding afgebroken"
+        )
+
+    def fault(self, fault: zeep.exceptions.Fault, transient: bool) -> KetenbrugError:
+        text = mask_text(f"GWS4all SOAP Fault {fault.code}: {fault.message}")
+        if transient:
+            return self.error(TransientError, text[:300])
+        return self.error(self.rejected, text)
+
+    def http_refused(self, status: int) -> KetenbrugError:
+        return self.error(self.rejected, f"{self.where} antwoordde HTTP {status}")
+
+    def unreadable(self, exc: Exception) -> KetenbrugError:
+        text = mask_text(f"onleesbaar antwoord van GWS4all: {type(exc).__name__}: {exc}")
+        return self.error(self.rejected, text[:300])
 
 
 class SsdClient:
@@ -147,21 +144,23 @@ class SsdClient:
 
     def __init__(self, config: SsdConfig) -> None:
         self.config = config
-        self._http = requests.Session()
-        self._http.trust_env = False  # REQUESTS_CA_BUNDLE must not override verify
-        self._http.cert = (config.client_cert, config.client_key)
-        self._http.verify = config.verify
-        transport = Transport(
-            session=self._http, timeout=config.timeout_s, operation_timeout=config.timeout_s
-        )
-        # WS-Addressing: zeep adds Action, MessageID and To itself, since the WSDL declares
-        # wsaw:Action (a WsAddressingPlugin on top would send each header twice).
-        self._zeep = Client(_wsdl(), settings=SAFE_SETTINGS, transport=transport)
+        self._transport = soap_mtls.mtls_transport(config)
+        self._zeep = soap_mtls.zeep_client(_wsdl(), self._transport)
         self._service = self._zeep.create_service(_BINDING, config.url)
         self._header = self._zeep.get_element(_HEADER)
+        self._errors = _SsdErrors(
+            where="GWS4all SSD",
+            conn_id=config.conn_id,
+            system=SYSTEM,
+            fwi_ns=_FWI_NS,
+            fwi=SsdFwiError,
+            rejected=SsdRejectedError,
+            operation=_OPERATION,
+            tls_extra=_TLS_EXTRA,
+        )
 
     def close(self) -> None:
-        self._http.close()
+        self._transport.session.close()
 
     def _gws_header(self) -> Any:
         return self._header(
@@ -179,56 +178,14 @@ class SsdClient:
 
     def uitkeringsspecificatie(self, bsn: str, periode: str) -> Uitkeringsspecificatie | None:
         """The specification of ``periode`` ("YYYY-MM") for ``bsn``; None: NietsGevonden."""
-        try:
-            result = self._service.SendUitkeringsSpecificatieClient(
-                BurgerServiceNr=bsn,
-                Periodenummer=periode.replace("-", ""),
-                _soapheaders=[self._gws_header()],
-            )
-        except requests.exceptions.SSLError as exc:
-            raise self._certificate_error(exc) from None
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise self._unreachable(f"niet bereikbaar: {type(exc).__name__}") from None
-        except zeep.exceptions.Fault as fault:
-            found = _fwi_from_detail(fault.detail)
-            if found is not None:
-                raise SsdFwiError(*found) from None
-            text = mask_text(f"GWS4all SOAP Fault {fault.code}: {fault.message}")
-            if "server" in str(fault.code or "").lower():  # no FWI: a passing server problem
-                raise _error(TransientError, text[:300]) from None
-            raise _error(SsdRejectedError, text) from None
-        except zeep.exceptions.TransportError as exc:
-            if exc.status_code == 429 or exc.status_code >= 500:
-                raise self._unreachable(f"antwoordde HTTP {exc.status_code}") from None
-            raise _error(
-                SsdRejectedError, f"GWS4all SSD antwoordde HTTP {exc.status_code}"
-            ) from None
-        except zeep.exceptions.Error as exc:
-            text = mask_text(f"onleesbaar antwoord van GWS4all: {type(exc).__name__}: {exc}")
-            raise _error(SsdRejectedError, text[:300]) from None
+        result = soap_mtls.call(
+            self._errors,
+            self._service.SendUitkeringsSpecificatieClient,
+            BurgerServiceNr=bsn,
+            Periodenummer=periode.replace("-", ""),
+            _soapheaders=[self._gws_header()],
+        )
         return self._specificatie(result.body, periode)
-
-    def _certificate_error(self, exc: Exception) -> ConfigError | TransientError:
-        """One readable line naming the Connection, never the TLS stack."""
-        text = str(exc)
-        if "expired" in text:
-            what = "certificaat verlopen (expired)"
-        elif "not yet valid" in text:
-            what = "certificaat nog niet geldig (not yet valid)"
-        elif "hostname" in text or "match" in text:
-            what = "servernaam past niet bij het certificaat (wrong host)"
-        elif "unknown ca" in text or "self-signed" in text or "unable to get" in text:
-            what = "certificaat niet uitgegeven door de vertrouwde CA (wrong CA)"
-        elif "certificate" in text and "alert" in text:
-            what = "ons clientcertificaat geweigerd (client certificate refused)"
-        else:  # EOF or reset mid-handshake: the line, not the certificate
-            conn_id = self.config.conn_id
-            return _error(TransientError, f"GWS4all SSD ({conn_id}): TLS-verbinding afgebroken")
-        return _error(ConfigError, f"Connection {self.config.conn_id}: {what}")
-
-    def _unreachable(self, what: str) -> TransientError:
-        """A passing failure of the line or the service, naming the Connection to look at."""
-        return _error(TransientError, f"GWS4all SSD ({self.config.conn_id}) {what}")
 
     @staticmethod
     def _specificatie(body: Any, periode: str) -> Uitkeringsspecificatie | None:

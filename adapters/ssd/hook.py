@@ -11,6 +11,7 @@ from __future__ import annotations
 from airflow.sdk import BaseHook
 
 from adapters.errors import ConfigError
+from adapters.soap_mtls import connection_fields
 from adapters.ssd.config import DEFAULT_TIMEOUT_S, SsdConfig
 
 __all__ = ["SsdHook"]
@@ -31,18 +32,11 @@ class SsdHook(BaseHook):
     def get_config(self) -> SsdConfig:
         connection = self.get_connection(self.ssd_conn_id)
         extra = connection.extra_dejson
-        port = f":{connection.port}" if connection.port else ""
-        verify = extra.get("verify", True)
         try:
             return SsdConfig(
-                url=f"https://{connection.host}{port}{extra.get('path', '/')}",
-                client_cert=str(extra.get("client_cert") or ""),
-                client_key=str(extra.get("client_key") or ""),
-                verify=verify if isinstance(verify, bool) else str(verify),
-                timeout_s=float(extra.get("timeout_s", DEFAULT_TIMEOUT_S)),
+                **connection_fields(connection, self.ssd_conn_id, "/", DEFAULT_TIMEOUT_S),
                 gemeentecode=str(extra.get("gemeentecode", "0153")),
                 applicatie=str(extra.get("applicatie", "Ketenbrug")),
-                conn_id=self.ssd_conn_id,
             )
         except ValueError as exc:
             raise ConfigError(f"Connection {self.ssd_conn_id}: {exc}", system="ssd") from None

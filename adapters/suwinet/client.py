@@ -6,32 +6,26 @@ BKWI's own WSDLs (``adapters/suwinet/schemas``), with DTDs, entities and externa
 forbidden. Answers become plain dataclasses: :class:`Persoon` (BRP) and :class:`Inkomstenopgave`
 lines (UWV), or ``None`` for ``fwi:NietsGevonden`` (nothing known: not an error).
 
-Errors, by what beheer or the engine can do about them:
+Errors are classified by :mod:`adapters.soap_mtls`, in its wording; an ``fwi:FWI`` in the
+answer, or an ``fwi:Fout`` in a SOAP Fault, is :class:`SuwinetFwiError` (reason
+``suwinet_fwi``) with BKWI's code and masked text.
 
-* ``fwi:FWI`` in the answer, or a SOAP Fault with a ``fwi:Fout`` detail: :class:`SuwinetFwiError`
-  (permanent, reason ``suwinet_fwi``) with BKWI's code and text, masked;
-* no connection, a timeout, HTTP 429/5xx without a SOAP answer: :class:`TransientError`;
-* a certificate problem: :class:`ConfigError` naming the Airflow Connection, one line.
-
-The BSN is only ever in the request body: no error text or log line here quotes it unmasked.
+A BSN goes into the request body only: no error text or log line here quotes it unmasked.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Any
 
-import requests
-import zeep.exceptions
-from zeep import Client, Settings
 from zeep.helpers import serialize_object
-from zeep.transports import Transport
 
-from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
+from adapters import soap_mtls
+from adapters.errors import PermanentError
 from adapters.suwinet.config import SuwinetConfig
 from privacy.masking import mask_text
 
@@ -46,10 +40,6 @@ __all__ = [
     "SuwinetRejectedError",
 ]
 
-log = logging.getLogger(__name__)
-# zeep logs every envelope at DEBUG, and every Suwinet request carries a BSN: never let it through.
-logging.getLogger("zeep.transports").setLevel(logging.INFO)
-
 SYSTEM = "suwinet"
 BRP = "BRPDossierPersoonGSD"
 UWV = "UWVDossierInkomstenGSD"
@@ -58,9 +48,11 @@ _BINDINGS = {
     BRP: "{http://bkwi.nl/SuwiML/Diensten/BRPDossierPersoonGSD/v0200}BRPBinding",
     UWV: "{http://bkwi.nl/SuwiML/Diensten/UWVDossierInkomstenGSD/v0200}UWVIkvBinding",
 }
-#: zeep parses nothing it cannot trust (the same bar as stuf.xml's parser).
-SAFE_SETTINGS = Settings(forbid_dtd=True, forbid_entities=True, forbid_external=True, strict=True)
-E = TypeVar("E", bound=KetenbrugError)
+#: BKWI's broker words two TLS failures that GWS4all does not (see soap_mtls.tls_problem).
+_TLS_EXTRA = (
+    ("signature failure", soap_mtls.WRONG_CA),
+    ("verify failed", "servercertificaat niet vertrouwd (certificate verify failed)"),
+)
 
 
 def _wsdl(service: str) -> str:
@@ -147,34 +139,6 @@ def _fwi(dienst: str, answer: Mapping[str, Any]) -> None:
         )
 
 
-def _fwi_from_detail(detail: Any) -> tuple[str, str] | None:
-    """(code, tekst) of the ``fwi:Fout`` in a SOAP Fault's detail (an lxml element zeep made)."""
-    if detail is None:
-        return None
-    for fout in detail.iter(f"{{{_FWI_NS}}}Fout"):
-        return (fout.findtext("Code") or "?").strip(), (fout.findtext("Tekst") or "").strip()
-    return None
-
-
-def _tls_problem(text: str) -> str | None:
-    """What is wrong with a certificate, in one line; None: the line broke, not a certificate."""
-    for needle, what in (
-        ("expired", "certificaat verlopen (expired)"),
-        ("not yet valid", "certificaat nog niet geldig (not yet valid)"),
-        ("hostname", "servernaam past niet bij het certificaat (wrong host)"),
-        ("unknown ca", "certificaat niet uitgegeven door de vertrouwde CA (wrong CA)"),
-        ("self-signed", "certificaat niet uitgegeven door de vertrouwde CA (wrong CA)"),
-        ("unable to get", "certificaat niet uitgegeven door de vertrouwde CA (wrong CA)"),
-        ("signature failure", "certificaat niet uitgegeven door de vertrouwde CA (wrong CA)"),
-        ("verify failed", "servercertificaat niet vertrouwd (certificate verify failed)"),
-    ):
-        if needle in text:
-            return what
-    if "certificate" in text and "alert" in text:
-        return "ons clientcertificaat geweigerd (client certificate refused)"
-    return None
-
-
 def _persoon(answer: Mapping[str, Any]) -> Persoon | None:
     clients = _items(answer.get("ClientSuwi"))
     if not clients:
@@ -228,24 +192,28 @@ class SuwinetClient:
 
     def __init__(self, config: SuwinetConfig) -> None:
         self.config = config
-        self._http = requests.Session()
-        self._http.trust_env = False  # REQUESTS_CA_BUNDLE must not override verify
-        self._http.cert = (config.client_cert, config.client_key)
-        self._http.verify = config.verify
-        transport = Transport(
-            session=self._http, timeout=config.timeout_s, operation_timeout=config.timeout_s
-        )
-        # WS-Addressing: zeep adds Action, MessageID and To itself, since the WSDLs declare
-        # wsaw:UsingAddressing and wsaw:Action (a WsAddressingPlugin would send them twice).
+        self._transport = soap_mtls.mtls_transport(config)
         self._services = {
-            name: Client(_wsdl(name), settings=SAFE_SETTINGS, transport=transport).create_service(
+            name: soap_mtls.zeep_client(_wsdl(name), self._transport).create_service(
                 binding, config.service_url(name)
             )
             for name, binding in _BINDINGS.items()
         }
+        self._errors = {
+            name: soap_mtls.SoapErrors(
+                where=f"Suwinet {name}",
+                conn_id=config.conn_id,
+                system=SYSTEM,
+                fwi_ns=_FWI_NS,
+                fwi=partial(SuwinetFwiError, name),
+                rejected=SuwinetRejectedError,
+                tls_extra=_TLS_EXTRA,
+            )
+            for name in _BINDINGS
+        }
 
     def close(self) -> None:
-        self._http.close()
+        self._transport.session.close()
 
     def persoon(self, bsn: str) -> Persoon | None:
         """BRPDossierPersoonGSD ``AanvraagPersoon``; None: NietsGevonden."""
@@ -268,44 +236,9 @@ class SuwinetClient:
     def _call(self, dienst: str, operation: str, **body: Any) -> dict[str, Any] | None:
         """One call; the answer as plain dicts (None: an empty answer), or a classified error."""
         call: Callable[..., Any] = getattr(self._services[dienst], operation)
-        try:
-            result = call(**body)
-        except requests.exceptions.SSLError as exc:
-            raise self._certificate_error(dienst, exc) from None
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise self._error(
-                TransientError, dienst, f"niet bereikbaar: {type(exc).__name__}"
-            ) from None
-        except zeep.exceptions.Fault as fault:
-            found = _fwi_from_detail(fault.detail)
-            if found is not None:
-                raise SuwinetFwiError(dienst, *found) from None
-            text = mask_text(f"SOAP Fault {fault.code}: {fault.message}")[:300]
-            if "server" in str(fault.code or "").lower():  # no FWI: a passing server problem
-                raise self._error(TransientError, dienst, text) from None
-            raise self._error(SuwinetRejectedError, dienst, text) from None
-        except zeep.exceptions.TransportError as exc:
-            kind: type[KetenbrugError] = (
-                TransientError
-                if exc.status_code == 429 or exc.status_code >= 500
-                else SuwinetRejectedError
-            )
-            raise self._error(kind, dienst, f"antwoordde HTTP {exc.status_code}") from None
-        except zeep.exceptions.Error as exc:
-            text = mask_text(f"onleesbaar antwoord: {type(exc).__name__}: {exc}")[:300]
-            raise self._error(SuwinetRejectedError, dienst, text) from None
+        result = soap_mtls.call(self._errors[dienst], call, **body)
         if result is None:
             return None  # the answer holds only fwi:NietsGevonden (zeep gives no object)
         answer: dict[str, Any] = serialize_object(result, dict)
         _fwi(dienst, answer)
         return answer
-
-    def _error(self, kind: type[E], dienst: str, what: str) -> E:
-        return kind(f"Suwinet {dienst} ({self.config.conn_id}) {what}", system=SYSTEM)
-
-    def _certificate_error(self, dienst: str, exc: Exception) -> ConfigError | TransientError:
-        """One readable line naming the Connection, never the TLS stack."""
-        what = _tls_problem(str(exc))
-        if what is None:  # EOF or reset mid-handshake: the line, not the certificate
-            return self._error(TransientError, dienst, "TLS-verbinding afgebroken")
-        return ConfigError(f"Connection {self.config.conn_id}: {what}", system=SYSTEM)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from airflow.sdk import BaseHook
 
 from adapters.errors import ConfigError
+from adapters.soap_mtls import connection_fields
 from adapters.suwinet.config import DEFAULT_TIMEOUT_S, SuwinetConfig
 
 __all__ = ["SuwinetHook"]
@@ -39,17 +40,12 @@ class SuwinetHook(BaseHook):
     def get_config(self) -> SuwinetConfig:
         connection = self.get_connection(self.suwinet_conn_id)
         extra = connection.extra_dejson
-        port = f":{connection.port}" if connection.port else ""
-        verify = extra.get("verify", True)
         try:
             return SuwinetConfig(
-                url=f"https://{connection.host}{port}{extra.get('path', '/suwibroker/soap')}",
-                client_cert=str(extra.get("client_cert") or ""),
-                client_key=str(extra.get("client_key") or ""),
-                verify=verify if isinstance(verify, bool) else str(verify),
-                timeout_s=float(extra.get("timeout_s", DEFAULT_TIMEOUT_S)),
+                **connection_fields(
+                    connection, self.suwinet_conn_id, "/suwibroker/soap", DEFAULT_TIMEOUT_S
+                ),
                 inkomsten_maanden=int(extra.get("inkomsten_maanden", 12)),
-                conn_id=self.suwinet_conn_id,
             )
         except ValueError as exc:
             raise ConfigError(
