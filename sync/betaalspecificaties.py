@@ -472,7 +472,12 @@ class BbrRecords:
             source_system=ALLEGRO,
             key=key,
             kind="specificatie",
-            data={"doel": self.doel, "document": document, "content": blob.as_content()},
+            data={
+                "doel": self.doel,
+                "document": document,
+                "content": blob.as_content(),
+                "versie": spec.versie,  # a late, older version never replaces a newer one
+            },
             payload_ref=payload_ref,
         )
 

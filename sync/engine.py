@@ -476,6 +476,11 @@ class Engine:
             # than a change of the same object already delivered: writing it now would put
             # the object back in time.
             unwritten = entry is None or entry.state in (LedgerState.PENDING, LedgerState.IN_FLIGHT)
+            delivered = entry is not None and entry.state == LedgerState.DELIVERED
+            if delivered and current is not None and value < current:
+                # A late, older version of a record delivered since in a newer one (a BBR
+                # export Allegro corrected, then sent again late): never written over it.
+                return _SUPERSEDED
             if unwritten and current is not None and value < current:
                 if entry is None:
                     entry = self._new_entry(record, operation, digest)
@@ -495,6 +500,7 @@ class Engine:
             session.add(entry)
         entry.state = LedgerState.IN_FLIGHT
         entry.content_hash = digest
+        entry.ordering_value = operation.ordering_value  # the version now being written
         entry.attempts += 1
         return _Planned(record, operation, entry, needs_check, entry.attempts)
 

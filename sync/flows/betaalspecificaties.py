@@ -16,6 +16,7 @@ dossier in Xtendis only (functiescheiding).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from adapters.base import Operation, SourceRecord
 from adapters.errors import PermanentError
@@ -59,16 +60,19 @@ class BetaalspecificatiesFlow:
                 )
             ]
         if doel == "xtendis" and record.source_system == "allegro":
-            return [
-                dossier_drop(
-                    "xtendis",
-                    record,
-                    document,
-                    content,
-                    archief=_ARCHIEF["allegro"],
-                    name=f"{identificatie}-{str(content['sha256'])[:12]}",
-                )
-            ]
+            drop = dossier_drop(
+                "xtendis",
+                record,
+                document,
+                content,
+                archief=_ARCHIEF["allegro"],
+                name=f"{identificatie}-{str(content['sha256'])[:12]}",
+            )
+            versie = record.data.get("versie")
+            if versie is None:
+                return [drop]
+            # Allegro numbers its corrections: the newest version filed stays the newest.
+            return [replace(drop, ordering_key=record.key, ordering_value=f"{int(versie):06d}")]
         raise RouteringError(
             f"specificatie uit {record.source_system} mag niet naar {doel} "
             "(zie specificatie_routering.csv)"

@@ -203,6 +203,34 @@ def test_a_corrected_specification_is_a_new_version_not_a_second_document(rig: R
     assert len(versions) == 2
 
 
+def test_a_late_older_version_never_replaces_the_newer_one_filed(rig: Rig) -> None:
+    exporter = _exporter(rig)
+    [export] = exporter.write_bbr("2024-01", correction_rate=0.0)
+    rig.run()
+    rows = _rows(rig, export.name)
+    nummer = rows[0]["specificatienummer"]
+    original = [row for row in rows if row["specificatienummer"] == nummer]
+    corrected = [
+        {
+            **row,
+            "specificatienummer": nummer.replace("-v1", "-v2"),
+            "versie": "2",
+            "bedrag_cent": f"+{int(row['bedrag_cent']) + 2500}"
+            if row["regelnummer"] == "1"
+            else row["bedrag_cent"],
+        }
+        for row in original
+    ]
+    _publish(rig, "ALG_BBR_20240201_000091.csv", corrected)
+    assert rig.run()["delivered"] == 1
+    filed = rig.kenmerken()
+
+    _publish(rig, "ALG_BBR_20240202_000092.csv", original)  # version 1 again, late
+    late = rig.run()
+    assert (late["delivered"], late["superseded"], late["dead_lettered"]) == (0, 1, 0)
+    assert rig.kenmerken() == filed, "version 2 stays Xtendis' newest: no drop of version 1"
+
+
 def test_a_correction_in_the_same_export_files_only_the_newest_version(rig: Rig) -> None:
     exporter = _exporter(rig)
     [export] = exporter.write_bbr("2024-01", correction_rate=1.0)  # every spec v1 and v2
