@@ -42,6 +42,8 @@ def test_a_bsn_logged_in_a_task_is_masked_in_the_task_log(
     dags = tmp_path / "dags"
     dags.mkdir()
     shutil.copy(DAGS_FOLDER / "onderhoud.py", dags / "onderhoud.py")
+    for helper in [*DAGS_FOLDER.glob("_*.py"), DAGS_FOLDER / ".airflowignore"]:
+        shutil.copy(helper, dags / helper.name)  # what the DAG files import beside them
     (dags / "privacy_probe.py").write_text(PROBE)
     airflow = LocalAirflow(
         airflow_home,
