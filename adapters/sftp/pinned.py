@@ -293,6 +293,18 @@ class PinnedSftp(Closing):
                 size += len(chunk)
                 crash_point("mid_transfer")
         actual = digest.hexdigest()
+        # paramiko's close() swallows a dead line, and pipelined writes are not acknowledged
+        # one by one: what the server holds is checked, on this same session, before anything
+        # is published (a later call would open a new session and could rename a short file).
+        written = sftp.stat(temp).st_size
+        if written != size:
+            with contextlib.suppress(EOFError, OSError, paramiko.SSHException):
+                sftp.remove(temp)
+            raise TransientError(
+                f"{self.system} {name}: {written} van {size} bytes aangekomen, niet gepubliceerd",
+                system=self.system,
+                operation=operation,
+            )
         if expected_sha256 is not None and actual != expected_sha256:
             with contextlib.suppress(OSError):
                 sftp.remove(temp)
@@ -304,7 +316,7 @@ class PinnedSftp(Closing):
                 sha256=actual,
             )
         if rename:
-            self.commit(temp, f"{folder}/{name}")
+            sftp.posix_rename(temp, f"{folder}/{name}")  # the session that wrote it, or none
         return actual, size, temp
 
     def commit(self, temp: str, final: str) -> None:

@@ -200,3 +200,25 @@ def test_the_memory_probe_sees_a_whole_file_read(
         "xtendis", make_config(), source, name="groot-002", index=index, sha256=None, whole=True
     )
     assert result["growth_kb"] > 64 * 1024, result
+
+
+def test_writes_lost_without_an_error_publish_nothing(
+    xtendis: XtendisClient, hotfolder: XtendisHotFolder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pipelined writes that never reached the server (paramiko's close swallows a dead line)
+    must not be renamed into a published drop: the server's size is checked first."""
+    import paramiko
+
+    real_write = paramiko.SFTPFile.write
+    sent = {"bytes": 0}
+
+    def lossy_write(self: paramiko.SFTPFile, data: bytes) -> None:
+        sent["bytes"] += len(data)
+        if sent["bytes"] <= 64 * 1024:  # the rest is lost on the way, silently
+            real_write(self, data)
+
+    pdf = _pdf(300_000)
+    monkeypatch.setattr(paramiko.SFTPFile, "write", lossy_write)
+    with pytest.raises(TransientError, match="niet gepubliceerd"):
+        xtendis.drop("brief-009", io.BytesIO(pdf), _index(), hashlib.sha256(pdf).hexdigest())
+    assert _final_names(hotfolder) == []
