@@ -208,7 +208,8 @@ def role_systems(environ: Mapping[str, str] | None = None) -> dict[str, str]:
         named = environ.get(f"KETENBRUG_ROL_{role.upper()}", "").strip()
         if not named:
             continue
-        if role not in _registered(BUILTIN).get(named, _NO_ROLES).roles:
+        holder = _registered(BUILTIN).get(named)
+        if holder is None or role not in holder.roles:
             raise LookupError(
                 f"KETENBRUG_ROL_{role.upper()}={named}: dat systeem kan geen {role} zijn"
             )
@@ -272,6 +273,3 @@ def flow_pool(flow: str, *systems: str) -> str:
 def iter_contract(modules: tuple[str, ...] | None = None) -> Iterator[AdapterRegistration]:
     """The registrations that name a contract harness (what the contract kit runs over)."""
     return (r for r in registrations(modules).values() if r.contract)
-
-
-_NO_ROLES = AdapterRegistration(system="", title="", pool=Pool("", 0, ""))

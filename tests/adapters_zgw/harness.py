@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from adapters.base import Operation, Target
-from tests.contract.harnesses import BSN, Fault, Harness, free_port
+from tests.contract.harnesses import BSN, Fault, Harness, free_port, http_fault
 
 ZAAK = "0153-ZGW-CONTRACT-0001"
 
@@ -88,17 +87,5 @@ class ZgwHarness(Harness):
         assert len(rollen) in (0, len(zaken)) or len(zaken) > 1, "a zaak without its initiator"
         return len(zaken)
 
-    @contextlib.contextmanager
-    def fault(self, kind: Fault) -> Iterator[dict[str, Any] | None]:
-        from simulators.faults import FaultConfig
-
-        if kind == "permanent":
-            config = FaultConfig(permanent_rate=1.0, permanent_variants=("rejected",))
-        else:
-            variant = "lost_response" if kind == "lost_response" else "http_503"
-            config = FaultConfig(transient_rate=1.0, transient_variants=(variant,))
-        self.server.faults.configure(config)
-        try:
-            yield None
-        finally:
-            self.server.faults.configure(FaultConfig())
+    def fault(self, kind: Fault) -> contextlib.AbstractContextManager[dict[str, Any] | None]:
+        return http_fault(self.server, kind, permanent_variant="rejected")

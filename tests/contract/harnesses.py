@@ -109,6 +109,23 @@ class Harness:
         raise NotImplementedError(f"inject a {kind} fault into what the source reads")
 
 
+@contextlib.contextmanager
+def http_fault(server: Any, kind: Fault, *, permanent_variant: str) -> Iterator[None]:
+    """While open, an HTTP simulator fails every call with ``kind`` (its own fault knobs)."""
+    from simulators.faults import FaultConfig
+
+    if kind == "permanent":
+        config = FaultConfig(permanent_rate=1.0, permanent_variants=(permanent_variant,))
+    else:
+        variant = "lost_response" if kind == "lost_response" else "http_503"
+        config = FaultConfig(transient_rate=1.0, transient_variants=(variant,))
+    server.faults.configure(config)
+    try:
+        yield None
+    finally:
+        server.faults.configure(FaultConfig())
+
+
 # --------------------------------------------------------------------------- e-Suite
 class EsuiteHarness(Harness):
     """The e-Suite simulator (ZDS 1.2 over HTTP); one actualiseerZaakstatus per operation."""
@@ -181,20 +198,8 @@ class EsuiteHarness(Harness):
         code = operation.data["statustype_code"]
         return sum(1 for status in statussen if status.statustype_code == code)
 
-    @contextlib.contextmanager
-    def fault(self, kind: Fault) -> Iterator[dict[str, Any] | None]:
-        from simulators.faults import FaultConfig
-
-        if kind == "permanent":
-            config = FaultConfig(permanent_rate=1.0, permanent_variants=("fo03",))
-        else:
-            variant = "lost_response" if kind == "lost_response" else "http_503"
-            config = FaultConfig(transient_rate=1.0, transient_variants=(variant,))
-        self.server.faults.configure(config)
-        try:
-            yield None
-        finally:
-            self.server.faults.configure(FaultConfig())
+    def fault(self, kind: Fault) -> contextlib.AbstractContextManager[dict[str, Any] | None]:
+        return http_fault(self.server, kind, permanent_variant="fo03")
 
 
 # --------------------------------------------------------------------------- SFTP systems
