@@ -217,29 +217,28 @@ class BetaalspecificatieSource:
     def after_commit(self, batch: SourceBatch) -> None:
         """Nothing to acknowledge: SSD is asked, not drained."""
 
-    def _log_query(self, client: ClientZaak, uitkomst: str) -> None:
-        if self.doelbinding is not None:
-            self.doelbinding.record(
-                dienst=SSD_DIENST,
-                doel=BETAALSPECIFICATIE,
-                bsn=client.bsn,
-                zaak=client.zaak,
-                uitkomst=uitkomst,
-            )
+    def _ask(self, client: ClientZaak) -> Uitkeringsspecificatie | None:
+        """One SSD query; every attempt is in the doelbinding log (when there is one)."""
+        if self.doelbinding is None:
+            return self.ssd.uitkeringsspecificatie(client.bsn, self.periode)
+        return self.doelbinding.ask(
+            self.ssd.uitkeringsspecificatie,
+            client.bsn,
+            self.periode,
+            dienst=SSD_DIENST,
+            doel=BETAALSPECIFICATIE,
+            bsn=client.bsn,
+            zaak=client.zaak,
+        )
 
     def _record(self, client: ClientZaak) -> SourceRecord | RecordError | None:
         ref = bsn_ref(self.secret, client.bsn)
         key = f"betaalspec:{GWS4ALL}:{self.periode}:{ref}"
         payload_ref = f"ssd:{self.periode}:{ref}"
         try:
-            spec = self.retry.retrying()(self.ssd.uitkeringsspecificatie, client.bsn, self.periode)
+            spec = self.retry.retrying()(self._ask, client)
         except PermanentError as error:
-            self._log_query(client, f"fout: {error}")
             return RecordError(GWS4ALL, key, payload_ref, error)
-        except Exception as error:
-            self._log_query(client, f"mislukt: {type(error).__name__}")
-            raise
-        self._log_query(client, "gevonden" if spec is not None else "niets gevonden")
         if spec is None:
             self.niets_gevonden += 1
             log.info("GWS4all: geen betaling in %s voor client %s", self.periode, ref[:12])

@@ -185,7 +185,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     """Which queries were made about this person (the doelbinding log), and why."""
     from adapters.ssd.hook import SsdHook  # the key lives in the SSD Connection's password
     from privacy.masking import is_valid_bsn, mask_bsn
-    from sync.doelbinding import queries_about
+    from sync.doelbinding import GEVRAAGD, queries_about
 
     bsn = args.bsn.strip()
     if not is_valid_bsn(bsn):
@@ -198,7 +198,11 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         queries = queries_about(store, bsn, secret)
     finally:
         store.dispose()
-    print(f"BSN {mask_bsn(bsn)}: {len(queries)} bevraging(en) in het doelbindingslog")
+    asked = sum(query.uitkomst.endswith(GEVRAAGD) for query in queries)
+    print(
+        f"BSN {mask_bsn(bsn)}: {asked} bevraging(en), {len(queries)} regel(s) in het "
+        "doelbindingslog (per bevraging 'gevraagd' en daarna de uitkomst)"
+    )
     for query in queries:
         print(
             f"{query.at:%Y-%m-%d %H:%M:%S} {query.dienst} | doel: {query.doel} | grondslag: "

@@ -5,23 +5,33 @@ Why: a municipality must be able to answer "who looked at this person, and why" 
 AVG art. 5 lid 1 onder b; Wet SUWI). The person is kept only as a keyed hash of the BSN
 (:func:`sync.pseudonym.bsn_ref`, the key from an Airflow Connection), so the log answers the
 question for a given BSN without holding any BSN itself. A query is logged in its own
-transaction the moment it was made, whatever becomes of the batch. Rows are never changed: the
-database refuses UPDATE and DELETE (migration 0006), and nothing in Ketenbrug tries.
+transaction, whatever becomes of the batch: a row ``gevraagd`` before the question leaves and
+a row with its outcome after, so a task killed while the question is on its way still leaves
+the query in the log. Rows are never changed: the database refuses UPDATE and DELETE (migration
+0006), and nothing in Ketenbrug tries.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
+from adapters.errors import PermanentError
 from privacy.masking import mask_text
 from sync.pseudonym import bsn_ref
 from sync.store.db import Store
 from sync.store.models import DoelbindingEntry
 
-__all__ = ["BETAALSPECIFICATIE", "Doel", "DoelbindingLog", "Query", "queries_about"]
+__all__ = ["BETAALSPECIFICATIE", "GEVRAAGD", "Doel", "DoelbindingLog", "Query", "queries_about"]
+
+T = TypeVar("T")
+
+#: The outcome of the row written before a question leaves.
+GEVRAAGD = "gevraagd"
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,36 @@ class DoelbindingLog:
         self.flow = flow
         self.gebruiker = gebruiker
         self.run_ref = run_ref
+
+    def ask(
+        self,
+        call: Callable[..., T],
+        *args: Any,
+        dienst: str,
+        doel: Doel,
+        bsn: str,
+        zaak: str | None,
+        herhaling: str = "",
+    ) -> T:
+        """Make one query, logged before it leaves and with its outcome after.
+
+        ``herhaling`` prefixes both rows ("opnieuw na dead letter 7: ") for a repeated query.
+        """
+
+        def note(uitkomst: str) -> None:
+            self.record(dienst=dienst, doel=doel, bsn=bsn, zaak=zaak, uitkomst=herhaling + uitkomst)
+
+        note(GEVRAAGD)
+        try:
+            found = call(*args)
+        except PermanentError as error:
+            note(f"fout: {error}")
+            raise
+        except Exception as error:
+            note(f"mislukt: {type(error).__name__}")
+            raise
+        note("gevonden" if found else "niets gevonden")
+        return found
 
     def record(self, *, dienst: str, doel: Doel, bsn: str, zaak: str | None, uitkomst: str) -> None:
         """One query, committed now (it was made, whatever the batch does next)."""

@@ -358,22 +358,16 @@ class SuwinetSource:
     def _ask(
         self, dienst: str, zaak: str, bsn: str, reden: str | None, call: Any, *args: Any
     ) -> Any:
-        """One query (retried when transient), logged in the doelbinding log whatever came of it."""
-        herhaling = f"opnieuw {reden}: " if reden is not None else ""
-        try:
-            found = self.retry.retrying()(call, *args)
-        except PermanentError as error:
-            self._log(dienst, bsn, zaak, f"{herhaling}fout: {error}")
-            raise
-        except Exception as error:
-            self._log(dienst, bsn, zaak, f"{herhaling}mislukt: {type(error).__name__}")
-            raise
-        self._log(dienst, bsn, zaak, herhaling + ("gevonden" if found else "niets gevonden"))
-        return found
-
-    def _log(self, dienst: str, bsn: str, zaak: str, uitkomst: str) -> None:
-        self.doelbinding.record(
-            dienst=DIENSTEN[dienst], doel=SUWINET_AANVRAAG, bsn=bsn, zaak=zaak, uitkomst=uitkomst
+        """One query, retried when transient; every attempt is in the doelbinding log."""
+        return self.retry.retrying()(
+            self.doelbinding.ask,
+            call,
+            *args,
+            dienst=DIENSTEN[dienst],
+            doel=SUWINET_AANVRAAG,
+            bsn=bsn,
+            zaak=zaak,
+            herhaling=f"opnieuw {reden}: " if reden is not None else "",
         )
 
 
