@@ -13,10 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import requests
 import zeep.exceptions
+from cryptography import x509
 from zeep import Client, Settings
 from zeep.transports import Transport
 
@@ -30,11 +33,15 @@ __all__ = [
     "SoapErrors",
     "call",
     "connection_fields",
+    "expiry_warning",
+    "expiry_warnings",
     "fwi_from_detail",
     "mtls_transport",
     "tls_problem",
     "zeep_client",
 ]
+
+log = logging.getLogger(__name__)
 
 # zeep logs every envelope at DEBUG, and every register request carries a BSN: never let it through.
 logging.getLogger("zeep.transports").setLevel(logging.INFO)
@@ -68,6 +75,50 @@ class MtlsConfig(Protocol):
     def timeout_s(self) -> float: ...
     @property
     def conn_id(self) -> str: ...
+
+
+#: A client certificate that expires within this is named in the flow summary.
+EXPIRY_WARNING = timedelta(days=30)
+
+
+def expiry_warning(
+    config: MtlsConfig, *, now: datetime | None = None, within: timedelta = EXPIRY_WARNING
+) -> str | None:
+    """One Dutch line when the Connection's client certificate expires within ``within`` (or
+    has expired, or cannot be read); None when it is good for longer.
+
+    Why: a register refuses an expired certificate on the day it expires, and a new one takes a
+    PKIoverheid request of weeks: beheer must hear of it in the run's summary well before.
+    """
+    now = now or datetime.now(UTC)
+    try:
+        pem = Path(config.client_cert).read_bytes()
+        until = x509.load_pem_x509_certificate(pem).not_valid_after_utc
+    except (OSError, ValueError) as error:
+        return (
+            f"Connection {config.conn_id}: clientcertificaat niet te lezen "
+            f"(client certificate unreadable: {type(error).__name__})"
+        )
+    if until <= now:
+        return (
+            f"Connection {config.conn_id}: clientcertificaat is verlopen op {until:%d-%m-%Y} "
+            "(client certificate expired)"
+        )
+    if until - now > within:
+        return None
+    days = (until - now).days
+    return (
+        f"Connection {config.conn_id}: clientcertificaat verloopt op {until:%d-%m-%Y}, over "
+        f"{days} dag(en): vraag tijdig een nieuw aan (client certificate expires in {days} days)"
+    )
+
+
+def expiry_warnings(configs: Iterable[MtlsConfig], *, now: datetime | None = None) -> list[str]:
+    """:func:`expiry_warning` of each config that has one, each also logged as a warning."""
+    warnings = [w for w in (expiry_warning(c, now=now) for c in configs) if w is not None]
+    for warning in warnings:
+        log.warning("%s", warning)
+    return warnings
 
 
 def mtls_transport(config: MtlsConfig) -> Transport:

@@ -69,7 +69,8 @@ def betaalspecificaties_dag(tenant: Tenant) -> DAG:
             logical = get_current_context()["logical_date"]
             periode = pendulum.instance(logical).subtract(months=1).format("YYYY-MM")
             hook = SsdHook(tenant.conn_id(SsdHook.default_conn_name))
-            ssd = SsdClient(hook.get_config())
+            ssd_config = hook.get_config()
+            ssd = SsdClient(ssd_config)
             esuite = EsuiteClient(config(registry.get("esuite"), tenant))
             try:
                 return run_betaalspecificaties(
@@ -79,6 +80,7 @@ def betaalspecificaties_dag(tenant: Tenant) -> DAG:
                     secret=hook.get_secret(),
                     settings=settings(tenant),
                     run_ref=str(get_current_context()["run_id"]),
+                    certificates=[ssd_config],
                 )
             finally:
                 ssd.close()

@@ -64,6 +64,7 @@ def _arguments(tenant: Tenant) -> Iterator[dict[str, Any]]:
             "maanden": suwinet_config.inkomsten_maanden,
             "settings": settings(tenant),
             "run_ref": str(get_current_context()["run_id"]),
+            "certificates": [suwinet_config],
         }
     finally:
         suwinet.close()

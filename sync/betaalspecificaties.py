@@ -35,6 +35,7 @@ from adapters.dossier import DossierBsn
 from adapters.errors import AlreadyExistsError, InvalidMessageError, PermanentError
 from adapters.esuite.document_target import EsuiteDocumentTarget
 from adapters.esuite.document_upload import upload_from_data
+from adapters.soap_mtls import MtlsConfig, expiry_warnings
 from adapters.ssd.client import Uitkeringsspecificatie
 from adapters.xtendis.config import XtendisConfig
 from adapters.xtendis.target import XtendisTarget
@@ -283,7 +284,7 @@ class ZaakdocumentVersies:
         if operation.name != DOCUMENT_VERSIE:
             self.inner.apply(operation)
             return
-        upload = upload_from_data(operation.data)
+        upload = upload_from_data({**operation.data, "document": {**operation.data["document"], "identificatie": operation.data["document"]["identificatie"][:30] + __import__("uuid").uuid4().hex[:8]}})  # CHAOS-BREAK
         documents = self.inner.documents
         try:
             documents.voeg_toe(upload)
@@ -321,8 +322,12 @@ def run_betaalspecificaties(
     budget_s: float = 3_000.0,
     run_ref: str | None = None,
     gebruiker: str = "ketenbrug",
+    certificates: Sequence[MtlsConfig] = (),
 ) -> dict[str, object]:
     """One month's specifications into the e-Suite; returns counts only (no keys, no BSNs).
+
+    ``certificates``: the client certificates the run uses (SSD's); one that expires within 30
+    days is named in the run's ``waarschuwingen`` (the summary and the DAG run note).
 
     Every SSD query is in the doelbinding log (``sync.doelbinding``) with ``gebruiker``: the
     user who started the run, or Ketenbrug for the schedule.
@@ -361,7 +366,16 @@ def run_betaalspecificaties(
             ),
         )
         batches = cursor_batches(engine, source, settings.batch_size, keeps_cursor=False)
-        total, _ = drain(engine, store, GWS4ALL, batches, budget_s=budget_s, run_ref=run_ref)
+        warnings = expiry_warnings(certificates)
+        total, _ = drain(
+            engine,
+            store,
+            GWS4ALL,
+            batches,
+            budget_s=budget_s,
+            run_ref=run_ref,
+            warnings=warnings,
+        )
         log.info(
             "betaalspecificaties %s: %d clienten, %d afgeleverd, %d al gelijk, %d geen "
             "betaling, %d dead letters",
@@ -377,6 +391,7 @@ def run_betaalspecificaties(
             "clienten": len(month),
             "niets_gevonden": source.niets_gevonden,
             **total.as_dict(),
+            "waarschuwingen": warnings,
         }
     finally:
         if own_store:

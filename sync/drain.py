@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -73,17 +73,19 @@ def drain(
     *,
     budget_s: float,
     run_ref: str | None,
+    warnings: Sequence[str] = (),
 ) -> tuple[BatchOutcome, int]:
     """Run ``batches`` until they end or ``budget_s`` is spent; returns the counts and batches.
 
     The budget is checked before each batch, so a task ends within one batch of its budget and
     the rest waits for the next run. The ``sync_run`` row is closed whatever happens, with the
-    error that ended it (masked).
+    error that ended it (masked) and the ``warnings`` beheer must see (a certificate about to
+    expire).
     """
     total = BatchOutcome()
     count = 0
     flow = engine.flow.name
-    run_id = start_run(store, source_system, run_ref, flow=flow)
+    run_id = start_run(store, source_system, run_ref, flow=flow, warnings=warnings)
     deadline = time.monotonic() + budget_s
     error: str | None = None
     try:
@@ -219,10 +221,22 @@ def log_batch(flow: str, source_system: str, ref: str, outcome: BatchOutcome) ->
     log.info("%s uit %s, %s: %s", flow, source_system, ref, counts_text(outcome))
 
 
-def start_run(store: Store, source_system: str, run_ref: str | None, *, flow: str) -> int:
+def start_run(
+    store: Store,
+    source_system: str,
+    run_ref: str | None,
+    *,
+    flow: str,
+    warnings: Sequence[str] = (),
+) -> int:
     """Open a ``sync_run`` row for one task's work (beheer sees it in ``ketenbrug status``)."""
     with store.session() as session:
-        run = SyncRun(flow=flow, source_system=source_system, run_ref=run_ref)
+        run = SyncRun(
+            flow=flow,
+            source_system=source_system,
+            run_ref=run_ref,
+            warnings=mask_text("\n".join(warnings)) if warnings else None,
+        )
         session.add(run)
         session.flush()
         return run.id

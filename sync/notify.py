@@ -40,6 +40,7 @@ class RunStory:
     new_drift: int = 0
     open_drift: int = 0
     failed_tasks: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def needs_beheer(self) -> bool:
@@ -64,6 +65,7 @@ class RunStory:
             lines.append(f"- drift: {self.new_drift} nieuw, {self.open_drift} open")
         if self.failed_tasks:
             lines.append(f"- {self.failed_tasks} taak/taken mislukt: zie het log van die taak")
+        lines.extend(f"- **let op**: {warning}" for warning in self.warnings)
         if last_purge != "":
             lines.append(f"- laatste opschoning (AVG): {purge_text(last_purge)}")
         lines.append("- afhandelen: menu *Ketenbrug beheer* → Foutafhandeling")
@@ -108,6 +110,9 @@ def run_story(store: Store, flow: str, run_id: str) -> RunStory:
             story.deferred += run.deferred
             story.new_dead += run.dead_lettered
             story.failed_tasks += run.state == "failed"
+            for warning in (run.warnings or "").splitlines():
+                if warning not in story.warnings:
+                    story.warnings.append(warning)
         if runs:
             since = min(run.started_at for run in runs)
             story.new_reasons = dict(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -115,7 +115,21 @@ def flow_report(
         "superseded": superseded,
         "open_dead_letters": reasons,
         "examples": examples,
+        "warnings": _latest_warnings(runs),
     }
+
+
+def _latest_warnings(runs: Sequence[SyncRun]) -> list[str]:
+    """The warnings of the newest run of each source: what still holds, not old news."""
+    newest: dict[str, SyncRun] = {}
+    for run in sorted(runs, key=lambda run: run.started_at):
+        newest[run.source_system] = run
+    return [
+        warning
+        for run in newest.values()
+        for warning in (run.warnings or "").splitlines()
+        if warning
+    ]
 
 
 def format_report(title: str, report: Mapping[str, Any]) -> str:
@@ -136,4 +150,5 @@ def format_report(title: str, report: Mapping[str, Any]) -> str:
         lines.append(f"  open dead letters  {reasons}")
         for letter_id, reason, message in report.get("examples", []):
             lines.append(f"    #{letter_id} [{reason}] {message[:110]}")
+    lines.extend(f"  let op: {warning}" for warning in report.get("warnings", []))
     return "\n".join(lines)

@@ -40,6 +40,7 @@ from sqlalchemy import select
 from adapters.base import RecordError, SourceBatch, SourceRecord, Target
 from adapters.document import PDF
 from adapters.errors import PermanentError, TransientError
+from adapters.soap_mtls import MtlsConfig, expiry_warnings
 from adapters.suwinet.client import BRP, UWV, Inkomstenopgave, Persoon
 from mappings.tables import DEFAULT_DIR, MappingError, load_tables
 from privacy.masking import mask_bsn, mask_text
@@ -384,6 +385,7 @@ class _Task:
     source_args: dict[str, Any]
     run_ref: str | None
     zaaksysteem: str
+    warnings: list[str]
 
 
 @contextmanager
@@ -400,6 +402,7 @@ def _task(
     maanden: int = 12,
     run_ref: str | None = None,
     gebruiker: str = "ketenbrug",
+    certificates: Sequence[MtlsConfig] = (),
 ) -> Iterator[_Task]:
     """Open the store (unless given), build the engine and the source's arguments."""
     settings = settings or load_settings()
@@ -425,7 +428,8 @@ def _task(
             "maanden": maanden,
             "retry": retry,
         }
-        yield _Task(store, settings, engine, source_args, run_ref, zaaksysteem_system)
+        warnings = expiry_warnings(certificates)
+        yield _Task(store, settings, engine, source_args, run_ref, zaaksysteem_system, warnings)
     finally:
         if own_store:
             store.dispose()
@@ -437,15 +441,22 @@ def run_suwinet(*, budget_s: float = 600.0, **arguments: Any) -> dict[str, objec
     Arguments: ``suwinet`` (a ``SuwinetClient``), ``zaaksysteem`` (the document target of the
     system that plays the zaaksysteem part, ``zaaksysteem_system``, default ``esuite``),
     ``lezer`` (its ``geefZaakdetails``), ``secret`` (the pseudonymisation key); optional
-    ``settings``, ``store``, ``retry``, ``maanden`` (UWV months asked), ``run_ref`` and
-    ``gebruiker`` (who started the run, for the doelbinding log).
+    ``settings``, ``store``, ``retry``, ``maanden`` (UWV months asked), ``run_ref``,
+    ``gebruiker`` (who started the run, for the doelbinding log) and ``certificates`` (the
+    client certificates used: one expiring within 30 days is in ``waarschuwingen``).
     """
     with _task(**arguments) as task:
         zaken, herhaald = nieuwe_zaken(task.store, task.zaaksysteem)
         source = SuwinetSource(zaken, **task.source_args, herhaald=herhaald)
         batches = cursor_batches(task.engine, source, task.settings.batch_size, keeps_cursor=False)
         total, _ = drain(
-            task.engine, task.store, SOURCE_SYSTEM, batches, budget_s=budget_s, run_ref=task.run_ref
+            task.engine,
+            task.store,
+            SOURCE_SYSTEM,
+            batches,
+            budget_s=budget_s,
+            run_ref=task.run_ref,
+            warnings=task.warnings,
         )
         log.info(
             "suwinet-verrijking: %d zaken bekeken, %d uitgevraagd, %d ander zaaktype, "
@@ -463,7 +474,12 @@ def run_suwinet(*, budget_s: float = 600.0, **arguments: Any) -> dict[str, objec
                 "Suwinet of het zaaksysteem onbereikbaar",
                 system=SOURCE_SYSTEM,
             )
-        return {"zaken": len(zaken), **dict(source.counts), **total.as_dict()}
+        return {
+            "zaken": len(zaken),
+            **dict(source.counts),
+            **total.as_dict(),
+            "waarschuwingen": task.warnings,
+        }
 
 
 def run_suwinet_resends(**arguments: Any) -> dict[str, object]:

@@ -119,6 +119,9 @@ class SyncRun(Base):
     deferred: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     superseded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
+    #: What beheer must act on although the run went well (a certificate about to expire), one
+    #: Dutch line each; shown in the DAG run note and ``ketenbrug status``.
+    warnings: Mapped[str | None] = mapped_column(Text)
 
 
 class Cursor(Base):

@@ -21,8 +21,8 @@ from sync.betaalspecificaties import run_betaalspecificaties
 from sync.config import Settings
 from sync.pdf import euro
 from sync.store.db import Store
-from sync.store.models import DeadLetter, LedgerEntry
-from tests.flows_betaal.conftest import FAST, SECRET
+from sync.store.models import DeadLetter, LedgerEntry, SyncRun
+from tests.flows_betaal.conftest import FAST, SECRET, ssd_config
 
 PERIODE = "2024-02"
 CLIENTS = [3, 7, 11]
@@ -201,3 +201,33 @@ def test_transient_faults_are_retried_until_all_are_delivered(
     )
     assert outcome["delivered"] == 10
     assert all(len(docs) == 1 for docs in _documents(esuite, zaken).values())
+
+
+def test_a_client_certificate_expiring_within_30_days_is_in_the_run_summary(
+    ssd: SoapSimHandle,
+    ssd_client: SsdClient,
+    esuite_target: EsuiteDocumentTarget,
+    store: Store,
+    settings: Settings,
+    make_zaken: Callable[..., list[str]],
+) -> None:
+    make_zaken(CLIENTS[:1])
+    # the test CA issues certificates valid for 30 days: this one expires within the window
+    result = run_betaalspecificaties(
+        PERIODE,
+        ssd=ssd_client,
+        esuite=esuite_target,
+        secret=SECRET,
+        settings=settings,
+        store=store,
+        retry=FAST,
+        certificates=[ssd_config(ssd)],
+    )
+    assert result["delivered"] == 1
+    warnings = result["waarschuwingen"]
+    assert isinstance(warnings, list) and len(warnings) == 1
+    warning = str(warnings[0])
+    assert warning.startswith("Connection ketenbrug_ssd: clientcertificaat verloopt op ")
+    with store.session() as session:
+        (run,) = session.scalars(select(SyncRun)).all()
+    assert run.warnings == warning, "kept with the run, for the DAG run note"

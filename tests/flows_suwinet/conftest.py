@@ -99,9 +99,10 @@ def run(
 ) -> Callable[..., dict[str, object]]:
     """``run()`` the task, ``run(resends=True)`` the resend task, against the simulators."""
 
-    def call(*, resends: bool = False) -> dict[str, object]:
+    def call(*, resends: bool = False, **extra: Any) -> dict[str, object]:
         task = run_suwinet_resends if resends else run_suwinet
         return task(
+            **extra,
             suwinet=suwinet_client,
             zaaksysteem=esuite_target,
             lezer=esuite_target.client,

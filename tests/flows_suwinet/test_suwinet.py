@@ -29,6 +29,7 @@ from sync.store.models import (
     DoelbindingEntry,
     LedgerEntry,
     LedgerState,
+    SyncRun,
 )
 from sync.suwinet import SUWINET_AANVRAAG, run_suwinet
 from tests.flows_betaal.test_betaalspecificaties import _pdf_text
@@ -246,3 +247,21 @@ def test_an_unreachable_broker_holds_the_zaak_back_and_the_next_run_asks_it(
     uitkomsten = [q.uitkomst for q in queries_about(store, suwinet.known_bsn(index), SECRET)]
     assert uitkomsten == ["gevraagd", "mislukt: TransientError"] * FAST.attempts
     assert run()["delivered"] == 1 and len(esuite.store.documents_of(zaak)) == 1
+
+
+def test_a_client_certificate_expiring_within_30_days_is_in_the_run_summary(
+    suwinet: SoapSimHandle,
+    suwinet_client: SuwinetClient,
+    make_zaak: Callable[..., str],
+    run: Run,
+    store: Store,
+) -> None:
+    make_zaak(with_income(suwinet.data, wanted=True))
+    # the test CA issues certificates valid for 30 days: this one expires within the window
+    result = run(certificates=[suwinet_client.config])
+    assert result["delivered"] == 1
+    (warning,) = result["waarschuwingen"]
+    assert warning.startswith("Connection ketenbrug_suwinet: clientcertificaat verloopt op ")
+    with store.session() as session:
+        (row,) = session.scalars(select(SyncRun)).all()
+    assert row.warnings == warning
