@@ -26,9 +26,12 @@ from stuf import SoapVersion, ZdsVersion, build_message, parse_message, soap_act
 __all__ = [
     "CapturedRequest",
     "CapturingApp",
+    "Gws4allBackofficeHandle",
     "SimulatorHandle",
     "esuite",
     "esuite_simulator",
+    "gws4all_backoffice",
+    "gws4all_backoffice_simulator",
 ]
 
 
@@ -176,3 +179,65 @@ _BV03 = (
     b"<StUF:stuurgegevens><StUF:berichtcode>Bv03</StUF:berichtcode></StUF:stuurgegevens>"
     b"</StUF:Bv03Bericht></soapenv:Body></soapenv:Envelope>"
 )
+
+
+# --- GWS4all as a backoffice (receiving side of the doorgifte) -------------------------------
+
+
+@dataclass
+class Gws4allBackofficeHandle:
+    """A running GWS4all backoffice simulator: URL, ZDS 1.1 calls, commands, state."""
+
+    server: Any  # simulators.gws4all_backoffice.Gws4allBackofficeServer (imported lazily)
+
+    @property
+    def url(self) -> str:
+        return str(self.server.url)
+
+    def post(
+        self, body: bytes, soap_action: str | None = None, *, timeout: float = 10
+    ) -> requests.Response:
+        """POST raw bytes as SOAP 1.1 (``text/xml``) with the SOAPAction header."""
+        headers = {"Content-Type": "text/xml; charset=utf-8"}
+        if soap_action:
+            headers["SOAPAction"] = f'"{soap_action}"'
+        return requests.post(self.url + "/stuf", data=body, headers=headers, timeout=timeout)
+
+    def call(
+        self, message: Any, *, timeout: float = 10, check_schema: bool = True
+    ) -> tuple[requests.Response, Any]:
+        """Send a ZDS 1.1 message like the doorgifte would; the response and its parse.
+
+        With ``check_schema`` the answer must be valid against the official ZDS 1.1 schema.
+        """
+        body = build_message(message, ZdsVersion.V1_1)
+        response = self.post(body, soap_action_for(message, ZdsVersion.V1_1), timeout=timeout)
+        if check_schema:
+            findings = validate(response.content, ZdsVersion.V1_1)
+            assert findings == [], f"answer not valid ZDS 1.1: {findings[:3]}"
+        return response, parse_message(response.content)
+
+    def snapshot(self) -> dict[str, Any]:
+        return dict(self.server.snapshot())
+
+    def reset(self) -> None:
+        self.server.reset()
+
+
+@pytest.fixture(scope="session")
+def gws4all_backoffice_simulator() -> Iterator[Gws4allBackofficeHandle]:
+    """One started GWS4all backoffice simulator for the test session."""
+    from simulators.gws4all_backoffice import make_gws4all_backoffice_server
+
+    with make_gws4all_backoffice_server() as server:
+        yield Gws4allBackofficeHandle(server)
+
+
+@pytest.fixture
+def gws4all_backoffice(
+    gws4all_backoffice_simulator: Gws4allBackofficeHandle,
+) -> Iterator[Gws4allBackofficeHandle]:
+    """The session's GWS4all backoffice, emptied and without commands for this test."""
+    gws4all_backoffice_simulator.reset()
+    yield gws4all_backoffice_simulator
+    gws4all_backoffice_simulator.reset()
