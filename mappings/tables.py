@@ -10,6 +10,8 @@ Files (semicolon-separated, UTF-8, header row), in one folder:
   zaaktype;volgnummer;statustype_code;omschrijving;mijnloket_tekst;annotatie
 - ``zaaktypen.csv``: bronsysteem;broncode;zaaktype;omschrijving
 - ``statussen.csv``: bronsysteem;broncode;volgnummer;omschrijving
+- ``status_eigenaar.csv`` (optional): zaaktype;volgnummer;eigenaar;omschrijving: the steps
+  the e-Suite sets on a zaak that started there (the doorgifte to GWS4all)
 
 A backoffice status code maps to a volgnummer; the statustype is that volgnummer in the chain
 of the e-Suite zaaktype the zaak's own zaaktype maps to. The validator checks that every
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -41,6 +43,9 @@ DEFAULT_DIR = Path(str(resources.files("mappings")))
 STATUSTYPEN = "esuite_statustypen.csv"
 ZAAKTYPEN = "zaaktypen.csv"
 STATUSSEN = "statussen.csv"
+STATUS_EIGENAAR = "status_eigenaar.csv"
+#: The sides that may own a status step.
+EIGENAREN = ("esuite", "gws4all")
 
 
 class MappingError(Exception):
@@ -86,6 +91,13 @@ class MappingTables:
     statustypen: dict[tuple[str, int], Statustype]
     zaaktypen: dict[tuple[str, str], ZaaktypeMapping]
     statussen: dict[tuple[str, str], StatusMapping]
+    #: (zaaktype, volgnummer) -> who sets that status on a zaak that started in the e-Suite
+    #: (``status_eigenaar.csv``; a step not listed belongs to the backoffice)
+    eigenaren: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    def status_eigenaar(self, zaaktype: str, volgnummer: int) -> str | None:
+        """The side that owns this step of the chain, or None: the backoffice does."""
+        return self.eigenaren.get((zaaktype, volgnummer))
 
     def zaaktype(self, bronsysteem: str, broncode: str) -> ZaaktypeMapping | None:
         """The e-Suite zaaktype for a backoffice zaaktype code, or None when unmapped."""
@@ -110,6 +122,8 @@ def _rows(path: Path, columns: tuple[str, ...], findings: list[str]) -> Iterator
             findings.append(f"{path.name}: kolommen ontbreken: {', '.join(missing)}")
             return
         for line, row in enumerate(reader, start=2):
+            if not any((v or "").strip() for k, v in row.items() if k):
+                continue
             if any(not (row.get(c) or "").strip() for c in columns if c != "annotatie"):
                 findings.append(f"{path.name}:{line}: lege verplichte waarde")
                 continue
@@ -205,7 +219,34 @@ def _load(folder: Path) -> tuple[MappingTables, list[str]]:
         statussen[key] = StatusMapping(
             row["bronsysteem"], row["broncode"], volgnummer, row["omschrijving"]
         )
-    return MappingTables(statustypen, zaaktypen, statussen), findings
+    eigenaren = _eigenaren(folder, statustypen, findings)
+    return MappingTables(statustypen, zaaktypen, statussen, eigenaren), findings
+
+
+def _eigenaren(
+    folder: Path, statustypen: Mapping[tuple[str, int], Statustype], findings: list[str]
+) -> dict[tuple[str, int], str]:
+    """``status_eigenaar.csv`` (``zaaktype;volgnummer;eigenaar;omschrijving``), when present:
+    the statuses the e-Suite sets on a zaak that started there (see mappings/doorgifte.py)."""
+    eigenaren: dict[tuple[str, int], str] = {}
+    if not (folder / STATUS_EIGENAAR).exists():
+        return eigenaren
+    columns = ("zaaktype", "volgnummer", "eigenaar")
+    for line, row in _rows(folder / STATUS_EIGENAAR, columns, findings):
+        where = f"{STATUS_EIGENAAR}:{line}"
+        volgnummer = _int(row["volgnummer"], where, findings)
+        if volgnummer is None:
+            continue
+        slot = (row["zaaktype"], volgnummer)
+        if row["eigenaar"] not in EIGENAREN:
+            findings.append(f"{where}: eigenaar moet {' of '.join(EIGENAREN)} zijn")
+        elif slot not in statustypen:
+            findings.append(f"{where}: {slot[0]} heeft geen statustype {volgnummer}")
+        elif slot in eigenaren:
+            findings.append(f"{where}: {slot[0]};{volgnummer} staat er twee keer")
+        else:
+            eigenaren[slot] = row["eigenaar"]
+    return eigenaren
 
 
 def validate_tables(folder: Path = DEFAULT_DIR) -> list[str]:
@@ -216,6 +257,11 @@ def validate_tables(folder: Path = DEFAULT_DIR) -> list[str]:
 
     if (folder / ROUTERING).exists():
         findings += validate_routering(folder)
+    # The doorgifte tables (mappings/doorgifte.py), checked against sound tables only.
+    from mappings.doorgifte import DOORGIFTE, validate_doorgifte
+
+    if (folder / DOORGIFTE).exists() and not findings:
+        findings += validate_doorgifte(folder, _load(folder)[0])
     return findings
 
 

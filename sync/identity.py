@@ -49,6 +49,22 @@ class IdentityMap:
             )
         return self._keys[slot]
 
+    def origin(self, entity_type: str, system: str, key: str) -> str | None:
+        """The system the object was first known in (the first link of its group), if linked.
+
+        Why: a zaak that started in the e-Suite and was handed to GWS4all (the doorgifte) has
+        statuses the e-Suite owns; one that started in GWS4all has none.
+        """
+        canonical = self.canonical_id(entity_type, system, key)
+        if canonical is None:
+            return None
+        return self.session.scalar(
+            select(IdentityLink.system)
+            .where(IdentityLink.entity_type == entity_type, IdentityLink.canonical_id == canonical)
+            .order_by(IdentityLink.id)
+            .limit(1)
+        )
+
     def link(
         self, entity_type: str, system: str, key: str, other_system: str, other_key: str
     ) -> str:

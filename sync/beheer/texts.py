@@ -50,6 +50,12 @@ REASONS: dict[str, tuple[str, str]] = {
         "Het doelsysteem weigerde het bericht (bijvoorbeeld een onbekende zaak).",
         "Los de oorzaak in het doelsysteem op en bied daarna opnieuw aan.",
     ),
+    "status_eigenaar": (
+        "GWS4all zette een status die bij deze aanvraag in de e-Suite wordt gezet "
+        "(zie status_eigenaar.csv); die is niet overgenomen.",
+        "Laat de status in de e-Suite zetten, of pas status_eigenaar.csv aan; sla dit bericht "
+        "daarna over met een reden.",
+    ),
     "future_date": (
         "De datum van de status ligt ver in de toekomst (waarschijnlijk een tikfout).",
         "Laat de datum in het bronsysteem verbeteren; sla dit bericht over met een reden.",

@@ -6,7 +6,10 @@ the e-Suite, or a ZGW API zaaksysteem when beheer chose one.
 Codes go through ``mappings/``: the GWS4all zaaktype and status codes become the
 zaaksysteem's zaaktype and statustype (zaaktype + volgnummer; a ZGW target finds their URLs
 in its Catalogi API). An unknown code is a dead letter ``unmapped`` naming the table and the
-code, never a guess. The zaaksysteem knows a zaak under the same identificatie GWS4all uses
+code, never a guess. On a zaak that started in the zaaksysteem and was handed to the backoffice
+(the doorgifte), the steps ``status_eigenaar.csv`` gives to the e-Suite are set there only: the
+backoffice pushing one is a dead letter ``status_eigenaar``, never an overwrite. The zaaksysteem
+knows a zaak under the same identificatie GWS4all uses
 (Ketenbrug numbered it, see ``sync.inbox``); the identity map records the link so other
 systems can be joined to it later.
 """
@@ -20,13 +23,20 @@ from adapters import registry
 from adapters.base import Operation, SourceRecord
 from adapters.errors import PermanentError, UnmappedCodeError
 from adapters.roles import ACTUALISEER_ZAAKSTATUS, CREEER_ZAAK, UPDATE_ZAAK, ZAAKSYSTEEM
+from mappings.tables import Statustype
 from sync.engine import PlanContext
 
-__all__ = ["FLOW_NAME", "ZAKEN_FUNCTIONS", "ZakenFlow"]
+__all__ = ["FLOW_NAME", "ZAKEN_FUNCTIONS", "StatusEigenaarError", "ZakenFlow"]
 
 FLOW_NAME = "zaken"
 # Inbox messages this flow drains; documents belong to the documenten flow.
 ZAKEN_FUNCTIONS = ("creeerZaak", "updateZaak", "actualiseerZaakstatus")
+
+
+class StatusEigenaarError(PermanentError):
+    """The backoffice pushed a status the zaaksysteem owns on a zaak that started there."""
+
+    reason = "status_eigenaar"
 
 
 class ZakenFlow:
@@ -127,6 +137,22 @@ class ZakenFlow:
             )
         return operations
 
+    def _check_eigenaar(
+        self, record: SourceRecord, context: PlanContext, statustype: Statustype
+    ) -> None:
+        """Refuse a step the zaaksysteem owns (``esuite`` in the table: the zaaksysteem side)."""
+        owner = context.mappings.status_eigenaar(statustype.zaaktype, statustype.volgnummer)
+        if owner != "esuite":
+            return  # the backoffice's own step
+        zaak = str(record.data["zaak_identificatie"])
+        if context.identity.origin("zaak", record.source_system, zaak) != self.zaaksysteem:
+            return  # the zaak started in the backoffice: every step is its own
+        raise StatusEigenaarError(
+            f"status {statustype.volgnummer} ({statustype.omschrijving}) van zaak {zaak} wordt "
+            f"in het zaaksysteem gezet, niet door {record.source_system}: niet overgenomen",
+            system=record.source_system,
+        )
+
     def _status(self, record: SourceRecord, context: PlanContext) -> Operation:
         data = record.data
         mapping = context.mappings.status(record.source_system, str(data["status_code"]))
@@ -139,6 +165,7 @@ class ZakenFlow:
         if statustype is None:
             raise UnmappedCodeError("esuite_statustypen", f"{zaaktype}/{mapping.volgnummer}")
         target_id = self._target_zaak(record, context, data["zaak_identificatie"])
+        self._check_eigenaar(record, context, statustype)
         return Operation(
             target_system=self.zaaksysteem,
             name=ACTUALISEER_ZAAKSTATUS,
