@@ -284,7 +284,7 @@ class ZaakdocumentVersies:
         if operation.name != DOCUMENT_VERSIE:
             self.inner.apply(operation)
             return
-        upload = upload_from_data({**operation.data, "document": {**operation.data["document"], "identificatie": operation.data["document"]["identificatie"][:30] + __import__("uuid").uuid4().hex[:8]}})  # CHAOS-BREAK
+        upload = upload_from_data(operation.data)
         documents = self.inner.documents
         try:
             documents.voeg_toe(upload)
