@@ -34,7 +34,8 @@ A request cut off before its end (a client that aborts an upload) is not well-fo
 nothing stored.
 
 The e-Suite's ZGW Documenten API (read-only, the same documents) is served under
-``/documenten/api/v1``: see :mod:`simulators.esuite_zgw`.
+``/documenten/api/v1``: see :mod:`simulators.esuite_zgw`; its ZGW Zaken API (read-only listing of
+the same zaken) under ``/zaken/api/v1``: see :mod:`simulators.esuite_zgw_zaken`.
 
 Admin: ``GET /_admin/state`` (``?zaak=ID``, ``?summary=1``), ``POST /_admin/reset``, and the
 fault endpoints of :mod:`simulators.http`.
@@ -57,6 +58,7 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 from privacy.masking import mask_text
 from simulators.esuite_store import EsuiteStore, ZaakBestaatAl, ZaakOnbekend
 from simulators.esuite_zgw import DEFAULT_PAGE_SIZE, ZgwDocumentenApp
+from simulators.esuite_zgw_zaken import ZgwZakenApp
 from simulators.faults import FaultConfig, FaultDecision, FaultInjector
 from simulators.http import FAULT_KEY, SimulatorServer, json_response
 from stuf import (
@@ -172,6 +174,7 @@ class EsuiteApp:
         self.store = store or EsuiteStore()
         self.unknown_zaak_vraag = unknown_zaak_vraag
         self.zgw = ZgwDocumentenApp(self.store, page_size=zgw_page_size)
+        self.zgw_zaken = ZgwZakenApp(self.store, page_size=zgw_page_size)
         self._handlers: dict[type, Callable[[Any, Stuurgegevens], Any]] = {
             GenereerZaakIdentificatie: self._genereer,
             CreeerZaak: self._creeer,
@@ -190,6 +193,8 @@ class EsuiteApp:
         method = environ["REQUEST_METHOD"]
         if self.zgw.handles(path):
             return self.zgw(environ, start_response)
+        if self.zgw_zaken.handles(path):
+            return self.zgw_zaken(environ, start_response)
         if path == "/_admin/state" and method == "GET":
             query = parse_qs(environ.get("QUERY_STRING", ""))
             zaak = query.get("zaak", [None])[0]
@@ -563,7 +568,7 @@ def make_esuite_server(
     """An (unstarted) e-Suite simulator server; ``server.app.store`` is its store.
 
     ``keep_content=False`` keeps only size and SHA-256 of documents (for big benchmark runs).
-    ``zgw_page_size`` is the page size of the ZGW Documenten listing.
+    ``zgw_page_size`` is the page size of the ZGW Documenten and Zaken listings.
     """
     app = EsuiteApp(
         store or EsuiteStore(keep_content=keep_content),

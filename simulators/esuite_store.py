@@ -20,7 +20,14 @@ from typing import Any
 from privacy.masking import mask_bsn
 from stuf import Document, NoValue, Zaak, ZaakStatus
 
-__all__ = ["DEFAULT_PREFIX", "EsuiteStore", "StoredDocument", "ZaakBestaatAl", "ZaakOnbekend"]
+__all__ = [
+    "DEFAULT_PREFIX",
+    "EsuiteStore",
+    "StoredDocument",
+    "StoredZaak",
+    "ZaakBestaatAl",
+    "ZaakOnbekend",
+]
 
 #: Gemeentecode 0153 (Enschede) + application, like the real e-Suite numbers its zaken.
 DEFAULT_PREFIX = "0153ESUITE"
@@ -48,11 +55,30 @@ class StoredDocument:
     registered: date = field(default_factory=date.today)
 
 
+@dataclass(frozen=True)
+class StoredZaak:
+    """A zaak as the ZGW Zaken listing sees it.
+
+    ``received`` is the moment the store took the zaak in (the ZGW ``registratiedatum`` is its
+    date; the StUF ``registratiedatum`` a sender gives is kept in ``zaak``); ``status_count``
+    is how many statuses were written (the last one is the zaak's current status).
+    """
+
+    zaak: Zaak
+    received: datetime
+    status_count: int
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
 @dataclass
 class _ZaakRecord:
     zaak: Zaak
     statussen: list[ZaakStatus] = field(default_factory=list)
     documenten: list[str] = field(default_factory=list)
+    received: datetime = field(default_factory=_now)
 
 
 def _plain(value: Any) -> Any:
@@ -235,6 +261,11 @@ class EsuiteStore:
         with self._lock:
             record = self._record(identificatie)
             return record.zaak, list(record.statussen)
+
+    def zaken(self) -> list[StoredZaak]:
+        """Every zaak with its moment of receipt, in the order received (the ZGW listing)."""
+        with self._lock:
+            return [StoredZaak(r.zaak, r.received, len(r.statussen)) for r in self._zaken.values()]
 
     def documents_of(self, zaak_identificatie: str) -> list[StoredDocument]:
         """The zaak's documents in the order they were added; raises :class:`ZaakOnbekend`."""

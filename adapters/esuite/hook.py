@@ -8,6 +8,8 @@ runs (never when the DAG file is parsed). Its fields:
 - extra ``timeout_s``, ``verify`` (CA bundle path or true), ``client_cert``, ``client_key``
 - extra ``zgw_path``: the ZGW Documenten API (a path on the same host, or a full URL; default
   ``/documenten/api/v1``), used for the nightly archive listing
+- extra ``zgw_zaken_path`` / ``zgw_catalogi_path``: the ZGW Zaken and Catalogi APIs (defaults
+  ``/zaken/api/v1``, ``/catalogi/api/v1``), used by the doorgifte's listing of new aanvragen
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from typing import Any
 
 from airflow.sdk import BaseHook
 
-from adapters.esuite.config import DEFAULT_TIMEOUT_S, DEFAULT_ZGW_PATH, EsuiteConfig
+from adapters.esuite.config import (
+    DEFAULT_TIMEOUT_S,
+    DEFAULT_ZGW_CATALOGI_PATH,
+    DEFAULT_ZGW_PATH,
+    DEFAULT_ZGW_ZAKEN_PATH,
+    EsuiteConfig,
+)
 from adapters.hook_support import RegisteredHook
 from stuf import Systeem
 
@@ -62,4 +70,6 @@ class EsuiteHook(RegisteredHook, BaseHook):
             client_cert=extra.get("client_cert"),
             client_key=extra.get("client_key"),
             zgw_path=str(extra.get("zgw_path", DEFAULT_ZGW_PATH)),
+            zgw_zaken_path=str(extra.get("zgw_zaken_path", DEFAULT_ZGW_ZAKEN_PATH)),
+            zgw_catalogi_path=str(extra.get("zgw_catalogi_path", DEFAULT_ZGW_CATALOGI_PATH)),
         )

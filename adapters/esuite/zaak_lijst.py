@@ -1,0 +1,217 @@
+"""New zaken of given zaaktypes, read from the e-Suite's ZGW Zaken API page by page.
+
+Why ZGW and not ZDS: ZDS 1.2 can only ask for a zaak whose identificatie is already known; the
+doorgifte (e-Suite -> GWS4all) must *find* the new aanvragen. The Zaken API lists zaken filtered
+on ``zaaktype`` and ``startdatum__gte``, so a nightly or hourly read costs about the new zaken.
+
+What the client does *not* rely on: an order of the results (the API promises none, so the
+caller sorts and dedupes what it gets), nor the server applying the filters (each result's
+zaaktype and startdatum are checked again here). One request walk per zaaktype (the 1.5 API
+filters on one zaaktype); one page in memory at a time.
+
+Zaaktype codes become URLs as ``<zgw_catalogi_path>/zaaktypen/<code>``: the e-Suite simulator's
+naming. A real Catalogi API names a zaaktype by a uuid (one per version), so against it the
+codes must first be looked up (``GET /zaaktypen?identificatie=<code>``); not done yet.
+
+Errors on the error tree, like :mod:`adapters.esuite.archive`: no answer, 429 and 5xx, an
+unreadable answer and a page that vanished while paging are transient; 401/403/404/405/412 on
+the first page are configuration errors (wrong ``zgw_zaken_path``, certificate or rights);
+other 4xx are permanent. Every error text is masked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+import requests
+
+from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
+from adapters.esuite.client import SYSTEM, EsuiteClient
+from adapters.esuite.config import EsuiteConfig
+from privacy.masking import mask_text
+
+__all__ = ["EsuiteZaakLijst", "ZaakKop", "zgw_root"]
+
+_OPERATION = "zgw_zaken"
+_RETRY_STATUSES = {429, 500, 502, 503, 504}
+_CONFIG_STATUSES = {401, 403, 404, 405, 412}
+#: Zaken carry geometry: the Zaken API wants the coordinate system named (else 412).
+_HEADERS = {"Accept": "application/json", "Accept-Crs": "EPSG:4326"}
+E = TypeVar("E", bound=KetenbrugError)
+
+
+def _error(kind: type[E], text: str) -> E:
+    return kind(mask_text(text), system=SYSTEM, operation=_OPERATION)
+
+
+@dataclass(frozen=True)
+class ZaakKop:
+    """The head of a zaak as listed: enough to decide whether to pass it on."""
+
+    identificatie: str
+    zaaktype_code: str
+    startdatum: date
+    registratiedatum: date
+
+
+def zgw_root(config: EsuiteConfig, path: str) -> str:
+    """A ZGW API root: ``path`` on the host of the ZDS ``url``, or ``path`` itself when a URL."""
+    if path.startswith(("http://", "https://")):
+        return path.rstrip("/")
+    parts = urlsplit(config.url)
+    return f"{parts.scheme}://{parts.netloc}{path.rstrip('/')}"
+
+
+def _last_segment(url: str) -> str:
+    return unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+
+
+def _day(item: dict[str, Any], name: str) -> date:
+    """A ZGW date field (``YYYY-MM-DD``); a missing or malformed one makes the answer unreadable."""
+    value = item.get(name)
+    try:
+        if isinstance(value, str):
+            return date.fromisoformat(value[:10])
+    except ValueError:
+        pass
+    raise _error(TransientError, f"onleesbaar ZGW-antwoord: zaak zonder geldige {name}")
+
+
+def _page_number(link: str) -> int | None:
+    values = parse_qs(urlsplit(link).query).get("page")
+    try:
+        return int(values[0]) if values else None
+    except ValueError:
+        return None
+
+
+class EsuiteZaakLijst:
+    """Reads the zaken listing (ZGW Zaken API) of the e-Suite.
+
+    Shares the connection settings (and, given a client, the thread-local sessions with their
+    certificates) of the ZDS :class:`EsuiteClient`.
+    """
+
+    system = SYSTEM
+
+    def __init__(self, config: EsuiteConfig, client: EsuiteClient | None = None) -> None:
+        self.config = config
+        self.client = client if client is not None else EsuiteClient(config)
+        self.listing_url = f"{zgw_root(config, config.zgw_zaken_path)}/zaken"
+        self.zaaktypen_url = f"{zgw_root(config, config.zgw_catalogi_path)}/zaaktypen"
+
+    def close(self) -> None:
+        self.client.close()
+
+    def zaaktype_url(self, code: str) -> str:
+        return f"{self.zaaktypen_url}/{quote(code, safe='')}"
+
+    def nieuwe_zaken(self, zaaktype_codes: Iterable[str], vanaf: date) -> Iterator[ZaakKop]:
+        """Every zaak of these zaaktypes with ``startdatum >= vanaf``, page by page, in no
+        particular order (a zaak may come twice when the listing shifts while paging)."""
+        for code in dict.fromkeys(zaaktype_codes):  # each zaaktype once, in the order given
+            filters = {
+                "zaaktype": self.zaaktype_url(code),
+                "startdatum__gte": vanaf.isoformat(),
+                "ordering": "startdatum",
+            }
+            for item in self._iter(filters):
+                kop = self._kop(item, code)
+                if kop is not None and kop.startdatum >= vanaf:  # a server ignoring the filter
+                    yield kop
+
+    @staticmethod
+    def _kop(item: Any, code: str) -> ZaakKop | None:
+        """The zaak's head, None when it is not of zaaktype ``code`` (the filter ignored)."""
+        if not isinstance(item, dict) or not isinstance(item.get("identificatie"), str):
+            raise _error(TransientError, "onleesbaar ZGW-antwoord: zaak zonder identificatie")
+        zaaktype = item.get("zaaktype")
+        # compare the zaaktype's own key, not the host: behind a gateway the API may name itself
+        # by another host than the one we reach it at
+        if not isinstance(zaaktype, str) or _last_segment(zaaktype) != code:
+            return None
+        return ZaakKop(
+            identificatie=item["identificatie"],
+            zaaktype_code=code,
+            startdatum=_day(item, "startdatum"),
+            registratiedatum=_day(item, "registratiedatum"),
+        )
+
+    # --- paging -----------------------------------------------------------------------------
+
+    def _iter(self, filters: dict[str, str]) -> Iterator[Any]:
+        page = 1
+        while True:
+            data = self._get_page(page, filters)
+            yield from data["results"]
+            link = data.get("next")
+            if not link:
+                return
+            following = _page_number(str(link))
+            if following is None:
+                following = page + 1
+            if following <= page:
+                raise _error(
+                    TransientError,
+                    f"ZGW-paginering loopt niet op (pagina {page} verwijst naar {following})",
+                )
+            page = following
+
+    def _get_page(self, page: int, filters: dict[str, str]) -> dict[str, Any]:
+        """One page, asked for at our own URL: a ``next`` link may name another host."""
+        params = dict(filters)
+        if page > 1:
+            params["page"] = str(page)
+        try:
+            response = self.client.session.get(
+                self.listing_url,
+                params=params,
+                headers=_HEADERS,
+                timeout=self.config.timeout_s,
+                verify=self.config.verify,
+            )
+        except requests.RequestException as exc:
+            raise _error(
+                TransientError, f"ZGW Zaken API gaf geen antwoord: {type(exc).__name__}"
+            ) from exc
+        with response:
+            self._check_status(response.status_code, page)
+            try:
+                content = response.content
+            except requests.RequestException as exc:  # the body broke off while reading
+                raise _error(
+                    TransientError, f"ZGW Zaken API antwoord afgebroken (pagina {page})"
+                ) from exc
+        try:
+            data = json.loads(content)
+        except ValueError as exc:  # UnicodeDecodeError included
+            raise _error(
+                TransientError,
+                f"onleesbaar ZGW-antwoord (pagina {page}): geen JSON ({len(content)} bytes)",
+            ) from exc
+        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+            raise _error(
+                TransientError, f"onleesbaar ZGW-antwoord (pagina {page}): geen gepagineerde lijst"
+            )
+        return data
+
+    @staticmethod
+    def _check_status(status: int, page: int) -> None:
+        if status == 200:
+            return
+        text = f"ZGW Zaken API HTTP {status} (pagina {page})"
+        if status in _RETRY_STATUSES or status >= 500:
+            raise _error(TransientError, text)
+        if status == 404 and page > 1:  # the listing shrank while we paged: read again later
+            raise _error(TransientError, text)
+        if status in _CONFIG_STATUSES:
+            raise _error(
+                ConfigError,
+                f"{text}: klopt de ZGW-configuratie (zgw_zaken_path, certificaat, rechten)?",
+            )
+        raise _error(PermanentError, text)
