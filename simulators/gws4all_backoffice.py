@@ -6,22 +6,25 @@ Those writes are not idempotent, so the adapter must survive refusals, hangs and
 and read back ("is it there?") with geefZaakdetails. This simulator is that other side, with
 commands to misbehave on demand. (:mod:`simulators.gws4all` is GWS4all as a *sender*.)
 
-=====================  ======================================================================
-creeerZaak             Bv03 (crossRefnummer = request's referentienummer, zender/ontvanger
-                       swapped); the zaak gets a GWS4all key ``GWS-<n>``. Identificatie already
-                       held: **Fo03 StUF058 "Zaak <id> bestaat al"**. Mutatiesoort not T: Fo01.
-voegZaakdocumentToe    Bv03, streamed (size + SHA-256 only, content never kept). Unknown zaak:
-                       **Fo03 StUF058 "Zaak <id> onbekend"**. Document already held: **Fo03
-                       StUF058 "Document <id> bestaat al"** (same SHA-256) or "... bestaat al
-                       met andere inhoud"; ``details`` is ``sha256=<held hash>`` either way.
-actualiseerZaakstatus  Bv03, status appended; unknown zaak: Fo03 StUF058 "Zaak <id> onbekend".
-geefZaakdetails        La01 with the zaak and its statuses; unknown zaak: a La01 *without*
-                       antwoord (StUF: no object matches the selection), or with
-                       ``unknown_zaak_vraag="Fo02"`` Fo02 StUF058 "Zaak <id> niet gevonden".
-other messages         Fo01 StUF025 "Bericht ... wordt niet ondersteund" (e.g. updateZaak).
-not XML, not ZDS 1.1,  Fo01 StUF055 (schema findings in ``details``), HTTP 500: the sender
-schema-invalid         must fix the message, nothing stored.
-=====================  ======================================================================
+=========================  ======================================================================
+creeerZaak                 Bv03 (crossRefnummer = request's referentienummer, zender/ontvanger
+                           swapped); the zaak gets a GWS4all key ``GWS-<n>``. Identificatie already
+                           held: **Fo03 StUF058 "Zaak <id> bestaat al"**. Mutatiesoort not T: Fo01.
+voegZaakdocumentToe        Bv03, streamed (size + SHA-256 only, content never kept). Unknown zaak:
+                           **Fo03 StUF058 "Zaak <id> onbekend"**. Document already held: **Fo03
+                           StUF058 "Document <id> bestaat al"** (same SHA-256) or "... bestaat al
+                           met andere inhoud"; ``details`` is ``sha256=<held hash>`` either way.
+actualiseerZaakstatus      Bv03, status appended; unknown zaak: Fo03 StUF058 "Zaak <id> onbekend".
+geefZaakdetails            La01 with the zaak and its statuses; unknown zaak: a La01 *without*
+                           antwoord (StUF: no object matches the selection), or with
+                           ``unknown_zaak_vraag="Fo02"`` Fo02 StUF058 "Zaak <id> niet gevonden".
+geefLijstZaakdocumenten    La01 (zakLa01) with the zaak's documents, metadata only (read-only:
+                           how a sender checks that a document landed); unknown zaak: **Fo02
+                           StUF058 "Zaak <id> niet gevonden"** (a list answer needs its zaak).
+other messages             Fo01 StUF025 "Bericht ... wordt niet ondersteund" (e.g. updateZaak).
+not XML, not ZDS 1.1,      Fo01 StUF055 (schema findings in ``details``), HTTP 500: the sender
+schema-invalid             must fix the message, nothing stored.
+=========================  ======================================================================
 
 StUF 03.01 has no foutcode of its own for "object bestaat al", so, like the e-Suite simulator
 and what ``adapters/esuite/client.fout_error`` recognises, "already there" is Fo03 StUF058 with
@@ -65,7 +68,9 @@ from stuf import (
     Bevestiging,
     CreeerZaak,
     Fout,
+    GeefLijstZaakdocumenten,
     GeefZaakdetails,
+    LijstZaakdocumentenAntwoord,
     Message,
     StufError,
     Stuurgegevens,
@@ -425,7 +430,7 @@ class Gws4allBackofficeApp:
         refusal = self.commands.take_refusal(operation)
         if refusal is not None:
             return self._fault(refusal, sg)
-        answer: Bevestiging | ZaakdetailsAntwoord
+        answer: Bevestiging | ZaakdetailsAntwoord | LijstZaakdocumentenAntwoord
         try:
             if isinstance(message, CreeerZaak):
                 answer = self._creeer(message, sg)
@@ -433,6 +438,8 @@ class Gws4allBackofficeApp:
                 answer = self._voeg_toe(message, sg, upload)
             elif isinstance(message, ActualiseerZaakstatus):
                 answer = self._actualiseer(message, sg)
+            elif isinstance(message, GeefLijstZaakdocumenten):
+                answer = self._lijst(message, sg)
             else:
                 assert isinstance(message, GeefZaakdetails)
                 answer = self._geef(message, sg)
@@ -535,13 +542,37 @@ class Gws4allBackofficeApp:
             raise _Reject(("Fo02", "StUF058", "client", text)) from None
         return ZaakdetailsAntwoord(answer_sg, zaak=held.zaak, statussen=held.statussen)
 
+    def _lijst(
+        self, message: GeefLijstZaakdocumenten, sg: Stuurgegevens
+    ) -> LijstZaakdocumentenAntwoord:
+        """The zaak's documents as held (metadata, in the order they were added)."""
+        try:
+            held = self.store.zaak(message.zaak_identificatie)
+        except ObjectOnbekend:
+            text = f"Zaak {message.zaak_identificatie} niet gevonden"
+            raise _Reject(("Fo02", "StUF058", "client", text)) from None
+        documenten = []
+        for identificatie in held.documenten:
+            stored = self.store.document(identificatie)
+            if stored is not None:
+                documenten.append(dataclasses.replace(stored.document, inhoud=None))
+        answer_sg = self._answer_sg("La01", sg, entiteittype="ZAK")
+        return LijstZaakdocumentenAntwoord(answer_sg, held.zaak.identificatie, documenten)
 
-_HANDLED = ("creeerZaak", "voegZaakdocumentToe", "actualiseerZaakstatus", "geefZaakdetails")
+
+_HANDLED = (
+    "creeerZaak",
+    "voegZaakdocumentToe",
+    "actualiseerZaakstatus",
+    "geefZaakdetails",
+    "geefLijstZaakdocumenten",
+)
 _OPERATION_NAMES = {
     CreeerZaak: "creeerZaak",
     VoegZaakdocumentToe: "voegZaakdocumentToe",
     ActualiseerZaakstatus: "actualiseerZaakstatus",
     GeefZaakdetails: "geefZaakdetails",
+    GeefLijstZaakdocumenten: "geefLijstZaakdocumenten",
 }
 
 
