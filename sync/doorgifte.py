@@ -31,6 +31,7 @@ from mappings import load_tables
 from mappings.doorgifte import load_doorgifte
 from privacy.masking import mask_text
 from sync.blobs import BlobStore
+from sync.claims import new_owner
 from sync.config import Settings, load_settings
 from sync.drain import cursor_batches, drain
 from sync.engine import Engine, RetryPolicy
@@ -43,10 +44,11 @@ from sync.flows.doorgifte import (
     record_key,
 )
 from sync.identity import IdentityMap
+from sync.resend import claim_requested, resend_claimed
 from sync.store.db import Store, open_store
 from sync.store.models import DeadLetter, LedgerEntry, LedgerState
 
-__all__ = ["DoorgifteSource", "ZaakLijst", "run_doorgifte", "te_doorgeven"]
+__all__ = ["DoorgifteSource", "ZaakLijst", "run_doorgifte", "run_doorgifte_resends", "te_doorgeven"]
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +253,43 @@ def run_doorgifte(
             **dict(source.counts),
             **total.as_dict(),
         }
+    finally:
+        if own_store:
+            store.dispose()
+
+
+def run_doorgifte_resends(
+    *,
+    esuite: Any,
+    gws4all: Target,
+    settings: Settings | None = None,
+    store: Store | None = None,
+    retry: RetryPolicy | None = None,
+) -> dict[str, object]:
+    """Perform the resends beheer asked for: the zaak is read from the e-Suite again and
+    planned whole; what GWS4all already holds is in step, the rest is written once."""
+    settings = settings or load_settings()
+    own_store = store is None
+    store = store or open_store(settings)
+    try:
+        engine = Engine(
+            store,
+            DoorgifteFlow(load_doorgifte(settings.mappings_dir)),
+            {TARGET_SYSTEM: gws4all},
+            load_tables(settings.mappings_dir),
+            retry=retry,
+        )
+        source = DoorgifteSource([], esuite, BlobStore(settings.home / "blobs"), retry=retry)
+        owner = new_owner()
+        claimed = claim_requested(store, FLOW_NAME, owner=owner)
+
+        def load(letter: DeadLetter) -> list[SourceRecord | RecordError]:
+            zaak = letter.source_key.split(":")[1]
+            found = source.record(zaak)
+            return [found] if found is not None else []
+
+        outcome = resend_claimed(store, engine, claimed, load, owner=owner)
+        return {"flow": FLOW_NAME, "resends": len(claimed), **outcome.as_dict()}
     finally:
         if own_store:
             store.dispose()

@@ -335,6 +335,13 @@ def resend_claimed(
     return total
 
 
+def _belongs(letter_key: str, record_key: str) -> bool:
+    """Whether a dead letter is about this record: its own key, or the key of one of its
+    writes (a record with several writes, as the doorgifte's zaak and its documents, names
+    each write ``<record key>:<what>``)."""
+    return letter_key == record_key or letter_key.startswith(record_key + ":")
+
+
 def _resend_one(
     store: Store, engine: Engine, letter_id: int, load: RecordLoader, owner: str
 ) -> BatchOutcome | None:
@@ -349,7 +356,9 @@ def _resend_one(
         records = [
             r
             for r in load(letter)
-            if letter.source_key in (r.key, letter.payload_ref) or isinstance(r, RecordError)
+            if _belongs(letter.source_key, r.key)
+            or letter.source_key == letter.payload_ref
+            or isinstance(r, RecordError)
         ]
         ledger_keys = [r.key for r in records] + [letter.source_key]
         # Let the engine write what it refused before. Dead → in flight, not pending: a write

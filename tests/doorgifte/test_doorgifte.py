@@ -32,11 +32,12 @@ from simulators.testing import (
 )
 from stuf import Document, Systeem, Zaak
 from sync.config import Settings, load_settings
-from sync.doorgifte import run_doorgifte
+from sync.doorgifte import run_doorgifte, run_doorgifte_resends
 from sync.engine import RetryPolicy
 from sync.identity import IdentityMap
+from sync.resend import request_resend
 from sync.store.db import Store
-from sync.store.models import DeadLetter
+from sync.store.models import DeadLetter, DeadLetterState
 
 __all__ = ["esuite", "esuite_simulator", "gws4all_backoffice", "gws4all_backoffice_simulator"]
 
@@ -217,3 +218,37 @@ def test_an_aanvraag_zaaktype_without_a_gws4all_code_is_a_dead_letter_unmapped(
     with pytest.raises(UnmappedCodeError) as unmapped:
         flow.plan(record, context)
     assert unmapped.value.reason == "unmapped" and unmapped.value.table == "doorgifte"
+
+
+def test_a_refused_document_is_a_dead_letter_and_a_resend_delivers_it_once(
+    esuite: SimulatorHandle,
+    gws4all_backoffice: Gws4allBackofficeHandle,
+    clients: tuple[EsuiteClient, EsuiteZaakLijst, Gws4allTarget],
+    settings: Settings,
+    store: Store,
+) -> None:
+    zaak = _aanvraag(esuite, 20, docs=1)
+    gws4all_backoffice.server.refuse(
+        code="StUF058", text="documenttype onbekend", operations={"voegZaakdocumentToe"}
+    )
+    first = _run(clients, settings, store)
+    assert first["dead_lettered"] == 1
+    with store.session() as session:
+        (letter,) = session.scalars(select(DeadLetter)).all()
+    assert letter.source_key == f"doorgifte:{zaak}:document:{zaak}-D0"
+    assert "documenttype onbekend" in letter.message
+    assert _run(clients, settings, store)["nieuw"] == 0, "beheer decides, not the next run"
+
+    gws4all_backoffice.server.clear_commands()
+    assert request_resend(store, letter.id, actor="beheerder")
+    client, _, target = clients
+    resent = run_doorgifte_resends(
+        esuite=client, gws4all=target, settings=settings, store=store, retry=FAST
+    )
+    assert resent["resends"] == 1
+    held = gws4all_backoffice.snapshot()
+    assert held["received"]["zaken"] == {zaak: 1}, "the zaak is not sent again"
+    assert set(held["documenten"]) == {f"{zaak}-D0"}
+    assert held["received"]["documenten"] == {f"{zaak}-D0": 2}, "refused once, stored once"
+    with store.session() as session:
+        assert session.get(DeadLetter, letter.id).state == DeadLetterState.RESENT  # type: ignore[union-attr]
