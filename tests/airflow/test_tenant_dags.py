@@ -29,6 +29,7 @@ FLOWS = (
     "betaalspecificaties",
     "onderhoud",
     "suwinet",
+    "doorgifte",
 )
 TENANTS = [
     {"code": "deventer", "naam": "Gemeente Deventer", "gemeentecode": "0150"},
