@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +20,7 @@ from adapters.errors import TransientError
 from adapters.esuite.client import EsuiteClient
 from adapters.esuite.config import EsuiteConfig
 from adapters.esuite.zaak_lijst import EsuiteZaakLijst
+from adapters.failpoints import CRASH_EXIT_CODE
 from adapters.gws4all.outbound import Gws4allClient
 from adapters.gws4all.outbound_config import Gws4allOutboundConfig
 from adapters.gws4all.outbound_target import Gws4allTarget
@@ -41,6 +45,7 @@ from sync.store.models import DeadLetter, DeadLetterState
 
 __all__ = ["esuite", "esuite_simulator", "gws4all_backoffice", "gws4all_backoffice_simulator"]
 
+ROOT = Path(__file__).resolve().parents[2]
 FAST = RetryPolicy(attempts=4, wait_base_s=0.01, wait_max_s=0.05)
 TODAY = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
 BSN = "999993653"
@@ -252,3 +257,45 @@ def test_a_refused_document_is_a_dead_letter_and_a_resend_delivers_it_once(
     assert held["received"]["documenten"] == {f"{zaak}-D0": 2}, "refused once, stored once"
     with store.session() as session:
         assert session.get(DeadLetter, letter.id).state == DeadLetterState.RESENT  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "point", ["after_intent:1", "before_target_write:3", "after_target_write:3"]
+)
+def test_a_run_killed_mid_batch_and_rerun_hands_over_each_thing_once(
+    esuite: SimulatorHandle,
+    gws4all_backoffice: Gws4allBackofficeHandle,
+    clients: tuple[EsuiteClient, EsuiteZaakLijst, Gws4allTarget],
+    settings: Settings,
+    store: Store,
+    point: str,
+) -> None:
+    aanvragen = [_aanvraag(esuite, n, docs=2) for n in range(30, 34)]
+    env = {
+        **os.environ,
+        "KETENBRUG_HOME": str(settings.home),
+        "KETENBRUG_DATABASE_URL": store.url,
+        "KETENBRUG_CRASH_AT": point,
+    }
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.doorgifte.crash_worker",
+            esuite.url,
+            gws4all_backoffice.url + "/stuf",
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+    )
+    assert killed.returncode == CRASH_EXIT_CODE, killed.stderr.decode()[-2000:]
+
+    _run(clients, settings, store)
+    held = gws4all_backoffice.snapshot()
+    assert set(held["zaken"]) == set(aanvragen)
+    assert len(held["documenten"]) == 2 * len(aanvragen)
+    assert all(count == 1 for count in held["received"]["zaken"].values())
+    assert all(count == 1 for count in held["received"]["documenten"].values())
+    assert _run(clients, settings, store)["nieuw"] == 0
