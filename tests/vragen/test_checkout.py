@@ -3,6 +3,8 @@ cancelCheckout, answered on the inbox endpoint (ZDS 1.1)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -23,7 +25,7 @@ from stuf import (
 from sync import checkout
 from sync.inbox import Inbox, InboxAnswer
 from sync.store.db import Store
-from sync.store.models import DocumentCheckout, DocumentZaak, InboxMessage
+from sync.store.models import DocumentCheckout, DocumentZaak, InboxMessage, utcnow
 from tests.sync.messages import update_document
 from tests.vragen.messages import CDR, GWS4ALL, assert_valid_11, esuite_document, esuite_zaak
 
@@ -208,3 +210,34 @@ def test_a_check_out_of_an_identificatie_longer_than_stuf_allows_is_refused(stor
     with pytest.raises(checkout.CheckoutRefused, match="hooguit 40"):
         checkout.begin(store, "gws4all", "D" * 41, GWS4ALL, checkout.new_id())
     assert count(store, DocumentCheckout) == 0
+
+
+def _age(store: Store, hours: float) -> None:
+    """Let the check-out of DOC be ``hours`` old."""
+    with store.session() as session:
+        row = session.get(DocumentCheckout, ("gws4all", DOC))
+        assert row is not None
+        row.checked_out_at = utcnow() - timedelta(hours=hours)
+
+
+@pytest.mark.usefixtures("in_esuite")
+def test_a_forgotten_check_out_expires_and_the_next_check_out_takes_it_over(
+    inbox: Inbox, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KETENBRUG_CHECKOUT_UREN", "8")
+    forgotten = check_out(inbox)
+    _age(store, 7.9)
+    body, asked = bewerken(DOC)
+    refused(inbox.receive(body, None), asked)  # not expired yet: still held
+
+    _age(store, 8.1)
+    taken = check_out(inbox)
+    assert taken.checked_out_id != forgotten.checked_out_id
+    with store.session() as session:
+        row = session.get(DocumentCheckout, ("gws4all", DOC))
+        assert row is not None and row.checked_out_id == taken.checked_out_id
+    late = refused(inbox.receive(check_in(DOC, ZAAK, b"%PDF oud", forgotten.checked_out_id), None))
+    assert "met een onjuist checkedOutId" in late.omschrijving, "the old id checks in nothing"
+    assert (
+        inbox.receive(check_in(DOC, ZAAK, b"%PDF nieuw", taken.checked_out_id), None).status == 200
+    )
