@@ -12,6 +12,10 @@ task, in order.
 One inbox serves one tenant (:mod:`sync.tenants`): its store, its blob store, its numbering
 (``<gemeentecode>KB…``) and its organisatie as the zender of every answer. The default tenant
 keeps the values Ketenbrug always had (organisatie 1900, numbers 1900KB…).
+
+What is StUF-shaped is GWS4all's adapter's: the answers (Bv03, Fo01/Fo02/Fo03, Du02 and their
+zender) are built by :mod:`adapters.gws4all.answers`, a document is streamed into the blob sink
+by :mod:`adapters.gws4all.inbound_stream`. This module stores, numbers, claims and commits.
 """
 
 from __future__ import annotations
@@ -20,11 +24,9 @@ import hashlib
 import io
 import json
 import logging
-import re
 import threading
 import zlib
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
 from typing import IO, Any, BinaryIO, cast
 
 from sqlalchemy import Select, or_, select, update
@@ -36,25 +38,18 @@ from sqlalchemy.orm import Session
 
 from adapters.base import RecordError, SourceBatch, SourceRecord
 from adapters.errors import InvalidMessageError
-from adapters.gws4all import inbound
-from adapters.gws4all.questions import fout_antwoord
-from privacy.masking import mask_text
-from stuf import (
-    Bevestiging,
-    DocumentIdentificatieAntwoord,
-    Fout,
-    StufError,
-    Stuurgegevens,
-    Systeem,
-    UpdateZaakdocument,
-    ZaakIdentificatieAntwoord,
-    ZdsVersion,
-    build_fault,
-    build_message,
-    new_stuurgegevens,
+from adapters.gws4all import answers, inbound
+from adapters.gws4all.answers import (
+    GENERATE_FUNCTIONS,
+    KETENBRUG_APPLICATIE,
+    MAX_IDENTIFICATIE,
+    UNKNOWN_SENDER,
+    InboxAnswer,
 )
+from adapters.gws4all.inbound_stream import NotADocumentError, stream_document
+from privacy.masking import mask_text
+from stuf import StufError, Stuurgegevens, Systeem
 from stuf.peek import DOCUMENT_ELEMENTS, message_element
-from stuf.stream import stream_document_lk01
 from sync import checkout, claims
 from sync.blobs import BlobStore
 from sync.config import load_settings
@@ -76,8 +71,10 @@ from sync.store.models import (
 from sync.tenants import DEFAULT, Tenant
 
 __all__ = [
+    "KETENBRUG_APPLICATIE",
     "KETENBRUG_SYSTEEM",
     "MAX_IDENTIFICATIE",
+    "UNKNOWN_SENDER",
     "Inbox",
     "InboxAnswer",
     "InboxSource",
@@ -88,20 +85,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-KETENBRUG_APPLICATIE = "CDR"
+# The StUF of every answer (Bv03, Fo0x, Du02, its zender) is built by adapters.gws4all.answers.
 #: Ketenbrug as zender for the default tenant (a tenant's own: :func:`ketenbrug_systeem`).
-KETENBRUG_SYSTEEM = Systeem(organisatie=DEFAULT.gemeentecode, applicatie=KETENBRUG_APPLICATIE)
-UNKNOWN_SENDER = Systeem(organisatie=None, applicatie="ONBEKEND")
+KETENBRUG_SYSTEEM = answers.ketenbrug_zender(DEFAULT.gemeentecode)
 ZAAK_NUMBER_PREFIX = DEFAULT.zaak_number_prefix
-_REFERENTIE = re.compile(rb"referentienummer>\s*([^<\s]{1,40})\s*<")
-
-
-def _referentie_in(body: bytes) -> str | None:
-    """The sender's referentienummer from a message too broken to parse, for crossRefnummer."""
-    found = _REFERENTIE.search(body[:16384])
-    return found.group(1).decode("utf-8", "replace") if found else None
-
-
 DOCUMENT_NUMBER_PREFIX = DEFAULT.document_number_prefix
 DOCUMENT_FUNCTIONS = ("voegZaakdocumentToe", "updateZaakdocument")
 # A document message (voegZaakdocumentToe, updateZaakdocument) is recognised by its message
@@ -111,10 +98,9 @@ DOCUMENT_FUNCTIONS = ("voegZaakdocumentToe", "updateZaakdocument")
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 # What is kept in the database of a refused message too big to keep whole.
 _SNIFF = 65536
-#: StUF-ZKN's maxLength of a zaak's and a document's identificatie (ZaakIdentificatie,
-#: DocumentIdentificatie). Longer is refused at the door, so every key built from one (ordering
-#: key, ledger key, document-zaak link) fits its column on SQLite and PostgreSQL alike.
-MAX_IDENTIFICATIE = 40
+# An identificatie longer than StUF-ZKN's MAX_IDENTIFICATIE is refused at the door, so every
+# key built from one (ordering key, ledger key, document-zaak link) fits its column on SQLite
+# and PostgreSQL alike.
 # Names functioneel beheer knows the stored fields by (in a dead letter's reason).
 _LABELS = {
     "soap_action": "SOAPAction",
@@ -134,38 +120,14 @@ def partition_hash(key: str | None) -> int:
 
 def ketenbrug_systeem(tenant: Tenant = DEFAULT) -> Systeem:
     """Ketenbrug as the zender of an answer for ``tenant``: its gemeentecode, applicatie CDR."""
-    return Systeem(organisatie=tenant.gemeentecode, applicatie=KETENBRUG_APPLICATIE)
-
-
-@dataclass(frozen=True)
-class InboxAnswer:
-    """HTTP status and SOAP body to send back to the pusher."""
-
-    status: int
-    body: bytes
-    message_id: int | None = None
+    return answers.ketenbrug_zender(tenant.gemeentecode)
 
 
 def unavailable_answer(
     referentienummer: str | None = None, zender: Systeem = KETENBRUG_SYSTEEM
 ) -> InboxAnswer:
-    """Fo02 with HTTP 503: not stored, send again later (the database could not be reached).
-
-    StUF049 is a transient code, so a StUF sender (and Ketenbrug's own client) retries.
-    """
-    fout = Fout(
-        berichtcode="Fo02",
-        code="StUF049",
-        plek="server",
-        omschrijving="Ketenbrug kan het bericht nu niet opslaan; stuur het later opnieuw",
-        stuurgegevens=new_stuurgegevens(
-            "Fo02",
-            zender,
-            UNKNOWN_SENDER,
-            cross_refnummer=referentienummer or "onbekend",
-        ),
-    )
-    return InboxAnswer(503, build_fault(fout, ZdsVersion.V1_1))
+    """Fo02 with HTTP 503: not stored, send again later (the database could not be reached)."""
+    return answers.unavailable_answer(referentienummer, zender)
 
 
 class Inbox:
@@ -226,7 +188,7 @@ class Inbox:
             mask_text(first_line),  # never the SQL or its parameters: they hold the message
         )
         body.seek(0)
-        return unavailable_answer(_referentie_in(body.read(_SNIFF)), self.systeem)
+        return unavailable_answer(answers.referentie_in(body.read(_SNIFF)), self.systeem)
 
     def _receive_file(self, body: IO[bytes], digest: str, soap_action: str | None) -> InboxAnswer:
         try:
@@ -256,7 +218,7 @@ class Inbox:
         if decoded.function in DOCUMENT_FUNCTIONS:  # never stored without its record
             return self._receive_document(io.BytesIO(body), digest, soap_action, whole=False)
         sender = decoded.sender
-        if decoded.function in ("genereerZaakIdentificatie", "genereerDocumentIdentificatie"):
+        if decoded.function in GENERATE_FUNCTIONS:
             return self._generate(decoded.function, sender, decoded.referentienummer)
         row = InboxMessage(
             source_system=self.source_system,
@@ -279,20 +241,15 @@ class Inbox:
     ) -> InboxAnswer:
         try:
             with self.blobs.writer() as sink:
-                streamed = stream_document_lk01(body, sink)
-        except StufError as error:
+                streamed = stream_document(body, sink, system=self.source_system)
+        except InvalidMessageError as refused:
             body.seek(0)
-            if error.code == "StUF040" and whole:  # another message after all: handled whole
+            if isinstance(refused, NotADocumentError) and whole:  # another message after all
                 return self._receive_whole(body.read(MAX_MESSAGE_BYTES), digest, soap_action)
-            refused = InvalidMessageError(
-                f"StUF-bericht niet te verwerken: {error}", system=self.source_system
-            )
             return self._refuse_document(body, digest, soap_action, refused)
         assert sink.ref is not None
-        message = streamed.message
-        document = streamed.document
-        sg = message.stuurgegevens
-        fields = inbound.document_fields(document)
+        sg = streamed.stuurgegevens
+        fields = streamed.fields
         row = InboxMessage(
             source_system=self.source_system,
             soap_action=soap_action,
@@ -305,7 +262,11 @@ class Inbox:
         problem = self._too_long(row, document=fields["identificatie"])
         if problem is not None:  # checked before the document-zaak link is written
             return self._refuse_document(body, digest, soap_action, problem)
-        check_in = self._check_in(message, str(fields["identificatie"]))
+        check_in = (
+            (self.source_system, str(fields["identificatie"]), streamed.checked_out_id)
+            if streamed.is_check_in
+            else None
+        )
         held = self._early_refusal(check_in)
         if held is not None:  # refused before anything is written; decided in _commit
             return self._checkout_refused(sg, held)
@@ -335,12 +296,6 @@ class Inbox:
             return self._checkout_refused(sg, refused)
         return self._bv03(sg.zender, sg.referentienummer, message_id)
 
-    def _check_in(self, message: object, identificatie: str) -> tuple[str, str, str | None] | None:
-        """(source, document, checkedOutId) an updateZaakdocument checks in with; else None."""
-        if not isinstance(message, UpdateZaakdocument):
-            return None
-        return self.source_system, identificatie, message.checked_out_id
-
     def _early_refusal(
         self, check_in: tuple[str, str, str | None] | None
     ) -> checkout.CheckoutRefused | None:
@@ -356,8 +311,7 @@ class Inbox:
     ) -> InboxAnswer:
         """Fo03 to a check-in the check-out does not allow (see docs/flows/vragen.md)."""
         log.warning("inbox: inchecken geweigerd: %s", refused.omschrijving)
-        body = fout_antwoord(sg, refused.code, refused.omschrijving, berichtcode="Fo03")
-        return InboxAnswer(500, body)
+        return answers.checkout_refused_answer(sg, refused.code, refused.omschrijving)
 
     def _refuse_document(
         self, body: IO[bytes], digest: str, soap_action: str | None, error: InvalidMessageError
@@ -430,14 +384,8 @@ class Inbox:
     def _bv03(
         self, sender: Systeem | None, referentienummer: str | None, message_id: int
     ) -> InboxAnswer:
-        stuurgegevens = new_stuurgegevens(
-            "Bv03",
-            self.systeem,
-            sender or self._default_asker(),
-            cross_refnummer=referentienummer,
-        )
-        answer = Bevestiging(berichtcode="Bv03", stuurgegevens=stuurgegevens)
-        return InboxAnswer(200, build_message(answer, ZdsVersion.V1_1), message_id)
+        asker = sender or answers.default_asker(self.tenant.gemeentecode)
+        return answers.bv03_answer(self.systeem, asker, referentienummer, message_id)
 
     def _refuse(
         self,
@@ -460,20 +408,9 @@ class Inbox:
             state=InboxState.DEAD,
         )
         message_id = self._commit(row, error)
-        fout = Fout(
-            berichtcode="Fo01",
-            code="StUF055",
-            plek="client",
-            omschrijving=mask_text(str(error))[:200],
-            stuurgegevens=new_stuurgegevens(
-                "Fo01",
-                self.systeem,
-                UNKNOWN_SENDER,
-                cross_refnummer=_referentie_in(body) or "onbekend",
-            ),
-        )
+        answer = answers.refused_answer(self.systeem, body, str(error), message_id)
         log.warning("inbox refused message %s: %s", message_id, mask_text(str(error)))
-        return InboxAnswer(500, build_fault(fout, ZdsVersion.V1_1), message_id)
+        return answer
 
     # -- storing --------------------------------------------------------------------------
     def _commit(
@@ -542,36 +479,23 @@ class Inbox:
                 self._questions = answerer.answer
         return self._questions(question)
 
-    def _default_asker(self) -> Systeem:
-        """The ontvanger of an answer to a message without a readable zender."""
-        return Systeem(organisatie=self.tenant.gemeentecode, applicatie="GWS4all")
-
     def _generate(
         self, function: str, sender: Systeem | None, referentie: str | None
     ) -> InboxAnswer:
-        is_zaak = function == "genereerZaakIdentificatie"
+        """A new zaak or document identificatie (``<gemeentecode>KB…``), numbered here."""
         name, prefix = (
             ("zaak", self.tenant.zaak_number_prefix)
-            if is_zaak
+            if function == "genereerZaakIdentificatie"
             else ("document", self.tenant.document_number_prefix)
         )
         with self.store.session() as session:
             number = next_number(session, name)
             identificatie = f"{prefix}{number:010d}"
             IdentityMap(session).register(name, "ketenbrug", identificatie)
-        stuurgegevens = new_stuurgegevens(
-            "Du02",
-            self.systeem,
-            sender or self._default_asker(),
-            functie=function,
-            cross_refnummer=referentie,
+        asker = sender or answers.default_asker(self.tenant.gemeentecode)
+        return answers.identificatie_answer(
+            function, self.systeem, asker, referentie, identificatie
         )
-        answer: ZaakIdentificatieAntwoord | DocumentIdentificatieAntwoord
-        if is_zaak:
-            answer = ZaakIdentificatieAntwoord(stuurgegevens, identificatie=identificatie)
-        else:
-            answer = DocumentIdentificatieAntwoord(stuurgegevens, identificatie=identificatie)
-        return InboxAnswer(200, build_message(answer, ZdsVersion.V1_1))
 
 
 def next_number(session: Session, name: str) -> int:

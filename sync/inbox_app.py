@@ -38,16 +38,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from adapters.gws4all.answers import KETENBRUG_APPLICATIE, UNKNOWN_SENDER
 from privacy.masking import mask_text
 from stuf import Fout, Systeem, ZdsVersion, build_fault, new_stuurgegevens
 from stuf.operations import by_element
-from sync.inbox import (
-    KETENBRUG_APPLICATIE,
-    KETENBRUG_SYSTEEM,
-    UNKNOWN_SENDER,
-    Inbox,
-    InboxAnswer,
-)
+from sync.inbox import KETENBRUG_SYSTEEM, Inbox, InboxAnswer
 from sync.inbox_door import Sender, SenderRegistry
 from sync.inbox_guard import (
     PEER_SCOPE_KEY,
