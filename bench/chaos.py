@@ -1,5 +1,8 @@
 """Chaos run for longer than CI: ``bench/chaos.py --minutes N [--seed S] [--db sqlite|postgres]``.
 
+``--scenario betaal`` runs the betaalspecificaties and Suwinet-verrijking scenario instead
+(``tests/chaos/betaal_harness.py``; SQLite only).
+
 Runs seeded chaos runs (see ``tests/chaos/harness.py`` and docs/chaos.md) back to back until the
 time is spent, or once per ``--seed`` (a replay). Prints every failing run with its seed, its
 violations, its operation log and the line to replay it; ends with the runs and operations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.chaos import betaal_harness
 from tests.chaos.harness import RunResult, run_many
 
 
@@ -25,7 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--workdir", type=Path, help="keep run folders here (default: temporary)")
     parser.add_argument("--quiet", action="store_true", help="no operation log for failing runs")
+    parser.add_argument(
+        "--scenario",
+        choices=["zaken", "betaal"],
+        default="zaken",
+        help="zaken (inbox, zaken tasks) or betaal (betaalspecificaties, Suwinet; SQLite only)",
+    )
     args = parser.parse_args(argv)
+    if args.scenario == "betaal" and args.db != "sqlite":
+        parser.error("--scenario betaal runs on SQLite only")
 
     def show(result: RunResult) -> None:
         if result.ok:
@@ -42,9 +54,18 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="ketenbrug-chaos-") as tmp:
         root = args.workdir or Path(tmp)
-        results = run_many(
-            seconds=args.minutes * 60, db=args.db, workroot=root, seeds=args.seed, on_result=show
-        )
+        if args.scenario == "betaal":
+            results = betaal_harness.run_many(
+                seconds=args.minutes * 60, workroot=root, seeds=args.seed, on_result=show
+            )
+        else:
+            results = run_many(
+                seconds=args.minutes * 60,
+                db=args.db,
+                workroot=root,
+                seeds=args.seed,
+                on_result=show,
+            )
     survived = [r for r in results if r.ok]
     failed = [str(r.seed) for r in results if not r.ok]
     print(

@@ -22,6 +22,7 @@ from sync.claims import keep_alive
 from sync.engine import BatchOutcome, Engine, RecordState
 from sync.failpoints import crash_point
 from sync.inbox import InboxSource
+from sync.run_lock import exclusive_run
 from sync.store.db import Store
 from sync.store.models import SyncRun, utcnow
 
@@ -101,6 +102,9 @@ def drain(
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()  # a generator stopped at the budget releases what it holds now
         finish_run(store, run_id, total, error)
     return total, count
 
@@ -146,7 +150,18 @@ def cursor_batches(
     file) only after the commit, and not at all for a batch with a deferred record: it is
     offered again next run, and what was delivered of it will then be in step. Stops after
     such a batch.
+
+    One run per flow and source at a time (:func:`sync.run_lock.exclusive_run`): a second run
+    stops with RunBusyError before it reads anything.
     """
+    system = source.system
+    with exclusive_run(engine.store, f"{engine.flow.name}:{system}"):
+        yield from _cursor_batches(engine, source, batch_size, keeps_cursor=keeps_cursor)
+
+
+def _cursor_batches(
+    engine: Engine, source: Source, batch_size: int, *, keeps_cursor: bool
+) -> Iterator[Drained]:
     system = source.system
     cursor = engine.read_cursor(system) if keeps_cursor else None
     while True:

@@ -135,6 +135,17 @@ class Cursor(Base):
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
 
+class RunLock(Base):
+    """One run of a cursor source at a time (``sync.run_lock``): who holds it, until when."""
+
+    __tablename__ = "run_lock"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(160))
+    claimed_until: Mapped[datetime] = mapped_column(Timestamp)
+    started_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
 class WorkBatch(Base):
     """A claimed unit of work: what a task instance processes; Airflow passes only its id."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+import threading
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,7 @@ from simulators.tls_testing import SoapSimHandle
 from sync.betaalspecificaties import run_betaalspecificaties
 from sync.config import Settings
 from sync.pdf import euro
+from sync.run_lock import RunBusyError
 from sync.store.db import Store
 from sync.store.models import DeadLetter, LedgerEntry, SyncRun
 from tests.flows_betaal.conftest import FAST, SECRET, ssd_config
@@ -231,3 +233,54 @@ def test_a_client_certificate_expiring_within_30_days_is_in_the_run_summary(
     with store.session() as session:
         (run,) = session.scalars(select(SyncRun)).all()
     assert run.warnings == warning, "kept with the run, for the DAG run note"
+
+
+class _HeldOpen:
+    """An SSD client whose first question waits until the test lets it go (a run in progress)."""
+
+    def __init__(self, inner: SsdClient) -> None:
+        self.inner = inner
+        self.asking = threading.Event()
+        self.go_on = threading.Event()
+
+    def uitkeringsspecificatie(self, bsn: str, periode: str) -> Any:
+        self.asking.set()
+        assert self.go_on.wait(30), "the test never let the first run go on"
+        return self.inner.uitkeringsspecificatie(bsn, periode)
+
+
+def test_a_second_run_of_the_month_while_one_runs_stops_and_retries_later(
+    ssd_client: SsdClient,
+    esuite_target: EsuiteDocumentTarget,
+    esuite: SimulatorHandle,
+    store: Store,
+    settings: Settings,
+    make_zaken: Callable[..., list[str]],
+) -> None:
+    """Two runs at once could let an older version land last while the ledger holds the newer
+    one (found by the chaos run); the second run now stops before it reads anything."""
+    zaken = make_zaken(CLIENTS)
+    held = _HeldOpen(ssd_client)
+    results: dict[str, Any] = {}
+
+    def first() -> None:
+        results["first"] = run_betaalspecificaties(
+            PERIODE,
+            ssd=held,  # type: ignore[arg-type]
+            esuite=esuite_target,
+            secret=SECRET,
+            settings=settings,
+            store=store,
+            retry=FAST,
+        )
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert held.asking.wait(30)
+    with pytest.raises(RunBusyError, match="er loopt al een run"):
+        _run(ssd_client, esuite_target, store, settings)
+    held.go_on.set()
+    thread.join(60)
+    assert results["first"]["delivered"] == 3
+    assert all(len(docs) == 1 for docs in _documents(esuite, zaken).values())
+    assert _run(ssd_client, esuite_target, store, settings)["in_step"] == 3, "free again"
