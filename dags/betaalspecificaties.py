@@ -86,6 +86,31 @@ def betaalspecificaties_dag(tenant: Tenant) -> DAG:
                 ssd.close()
                 esuite.close()
 
+        @task(pool="esuite")
+        def resend_requested() -> dict[str, Any]:
+            """Vraagt de specificaties waarvan beheer de dead letter opnieuw aanbood nog één
+            keer op bij GWS4all en zet ze bij de zaak (aantallen)."""
+            from adapters.esuite.client import EsuiteClient
+            from adapters.esuite.document_target import EsuiteDocumentTarget
+            from adapters.ssd.client import SsdClient
+            from adapters.ssd.hook import SsdHook
+            from sync.betaalspecificaties import run_betaalspecificaties_resends
+
+            hook = SsdHook(tenant.conn_id(SsdHook.default_conn_name))
+            ssd = SsdClient(hook.get_config())
+            esuite = EsuiteClient(config(registry.get("esuite"), tenant))
+            try:
+                return run_betaalspecificaties_resends(
+                    ssd=ssd,
+                    esuite=EsuiteDocumentTarget(esuite),
+                    secret=hook.get_secret(),
+                    settings=settings(tenant),
+                    run_ref=str(get_current_context()["run_id"]),
+                )
+            finally:
+                ssd.close()
+                esuite.close()
+
         @task(pool="allegro")  # Allegro bears one SFTP session at a time
         def bbr_specificaties() -> dict[str, Any]:
             """Zet de budgetbeheer-specificaties uit Allegro in het schuldhulpdossier in Xtendis
@@ -105,7 +130,7 @@ def betaalspecificaties_dag(tenant: Tenant) -> DAG:
                 run_ref=str(get_current_context()["run_id"]),
             )
 
-        specificaties()
+        resend_requested() >> specificaties()
         bbr_specificaties()
 
     return ketenbrug_betaalspecificaties()

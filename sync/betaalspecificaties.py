@@ -42,15 +42,18 @@ from adapters.xtendis.target import XtendisTarget
 from mappings import load_tables
 from mappings.routering import load_routering
 from sync.blobs import BlobStore
+from sync.claims import new_owner
 from sync.config import Settings, load_settings
+from sync.deadletters import record_from_letter
 from sync.doelbinding import BETAALSPECIFICATIE, DoelbindingLog
 from sync.drain import cursor_batches, drain
 from sync.engine import Engine, RetryPolicy
 from sync.flows.betaalspecificaties import DOCUMENT_VERSIE, FLOW_NAME, BetaalspecificatiesFlow
 from sync.pdf import PdfSpecificatie, render_specificatie
 from sync.pseudonym import bsn_ref
+from sync.resend import claim_requested, resend_claimed
 from sync.store.db import Store, open_store
-from sync.store.models import IdentityLink
+from sync.store.models import DeadLetter, IdentityLink
 
 __all__ = [
     "BbrDossiers",
@@ -393,6 +396,79 @@ def run_betaalspecificaties(
             **total.as_dict(),
             "waarschuwingen": warnings,
         }
+    finally:
+        if own_store:
+            store.dispose()
+
+
+def run_betaalspecificaties_resends(
+    *,
+    ssd: SpecificatieBron,
+    esuite: EsuiteDocumentTarget,
+    secret: str,
+    settings: Settings | None = None,
+    store: Store | None = None,
+    clients: Callable[[Store], Sequence[ClientZaak]] | None = None,
+    retry: RetryPolicy | None = None,
+    run_ref: str | None = None,
+    gebruiker: str = "ketenbrug",
+) -> dict[str, object]:
+    """Perform the resends beheer asked for: each client's specification asked of GWS4all
+    once more (logged in the doelbinding log) and written as the normal run writes it.
+
+    A letter names the client only by the keyed hash of the BSN; the client is found again
+    among the clients of the e-Suite (or ``clients``) by that hash. A client no longer there
+    leaves the letter open with that reason.
+    """
+    settings = settings or load_settings()
+    own_store = store is None
+    store = store or open_store(settings)
+    try:
+        engine = Engine(
+            store,
+            BetaalspecificatiesFlow(),
+            {"esuite": ZaakdocumentVersies(esuite)},
+            load_tables(settings.mappings_dir),
+            retry=retry,
+        )
+        owner = new_owner()
+        claimed = claim_requested(store, FLOW_NAME, owner=owner)
+        month: list[Sequence[ClientZaak]] = []  # read once, on the first letter
+
+        def load(letter: DeadLetter) -> list[SourceRecord | RecordError]:
+            kept: list[SourceRecord | RecordError] = list(record_from_letter(letter))
+            if kept:
+                return kept
+            _, _, periode, ref = letter.source_key.split(":", 3)
+            if not month:
+                if clients is not None:
+                    month.append(clients(store))
+                else:
+                    zaaktypen = load_routering(settings.mappings_dir).zaaktypen(GWS4ALL)
+                    month.append(esuite_clients(store, esuite.client, zaaktypen, retry))
+            client = next((c for c in month[0] if bsn_ref(secret, c.bsn) == ref), None)
+            if client is None:
+                error = PermanentError(
+                    "client niet meer gevonden bij een zaak in de e-Suite: niet opnieuw gevraagd",
+                    system=GWS4ALL,
+                )
+                return [RecordError(GWS4ALL, letter.source_key, letter.payload_ref or "", error)]
+            source = BetaalspecificatieSource(
+                [client],
+                ssd,
+                BlobStore(settings.home / "blobs"),
+                periode=periode,
+                secret=secret,
+                retry=retry,
+                doelbinding=DoelbindingLog(
+                    store, secret=secret, flow=FLOW_NAME, gebruiker=gebruiker, run_ref=run_ref
+                ),
+            )
+            found = source._record(client)
+            return [found] if found is not None else []
+
+        outcome = resend_claimed(store, engine, claimed, load, owner=owner)
+        return {"flow": FLOW_NAME, "resends": len(claimed), **outcome.as_dict()}
     finally:
         if own_store:
             store.dispose()

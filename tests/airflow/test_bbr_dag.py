@@ -104,6 +104,7 @@ def test_every_bbr_client_lands_in_the_schuldhulp_dossier_once_and_nowhere_else(
 
     assert (result.returncode, result.state) == (0, "success"), result.log_path.read_text()[-3000:]
     assert task_states(rig.airflow_home, DAG_ID) == {
+        "resend_requested": "success",
         "specificaties": "success",
         "bbr_specificaties": "success",
     }

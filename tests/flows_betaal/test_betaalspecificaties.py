@@ -18,12 +18,14 @@ from adapters.ssd.client import SsdClient
 from simulators.synthetic import BetaalRegel
 from simulators.testing import SimulatorHandle
 from simulators.tls_testing import SoapSimHandle
-from sync.betaalspecificaties import run_betaalspecificaties
+from sync.betaalspecificaties import run_betaalspecificaties, run_betaalspecificaties_resends
 from sync.config import Settings
+from sync.doelbinding import queries_about
 from sync.pdf import euro
+from sync.resend import request_resend
 from sync.run_lock import RunBusyError
 from sync.store.db import Store
-from sync.store.models import DeadLetter, LedgerEntry, SyncRun
+from sync.store.models import DeadLetter, DeadLetterState, LedgerEntry, SyncRun
 from tests.flows_betaal.conftest import FAST, SECRET, ssd_config
 
 PERIODE = "2024-02"
@@ -284,3 +286,42 @@ def test_a_second_run_of_the_month_while_one_runs_stops_and_retries_later(
     assert results["first"]["delivered"] == 3
     assert all(len(docs) == 1 for docs in _documents(esuite, zaken).values())
     assert _run(ssd_client, esuite_target, store, settings)["in_step"] == 3, "free again"
+
+
+def test_beheer_resends_an_fwi_dead_letter_and_gws4all_is_asked_once_more(
+    ssd: SoapSimHandle,
+    esuite: SimulatorHandle,
+    ssd_client: SsdClient,
+    esuite_target: EsuiteDocumentTarget,
+    store: Store,
+    settings: Settings,
+    make_zaken: Callable[..., list[str]],
+) -> None:
+    zaken = make_zaken(CLIENTS[:1])
+    ssd.set_faults(permanent_rate=1.0, permanent_variants=("fwi",))
+    assert _run(ssd_client, esuite_target, store, settings)["dead_lettered"] == 1
+    with store.session() as session:
+        (letter,) = session.scalars(select(DeadLetter)).all()
+    ssd.reset()  # GWS4all is repaired
+    assert request_resend(store, letter.id, actor="beheerder")
+
+    resent = run_betaalspecificaties_resends(
+        ssd=ssd_client,
+        esuite=esuite_target,
+        secret=SECRET,
+        settings=settings,
+        store=store,
+        retry=FAST,
+        gebruiker="beheerder",
+    )
+    assert resent["resends"] == 1 and resent["delivered"] == 1
+    assert len(esuite.store.documents_of(zaken[0])) == 1
+    with store.session() as session:
+        assert session.get(DeadLetter, letter.id).state == DeadLetterState.RESENT  # type: ignore[union-attr]
+    asked = queries_about(store, ssd.known_bsn(CLIENTS[0]), SECRET)
+    assert [q.uitkomst for q in asked][-2:] == ["gevraagd", "gevonden"]
+    assert asked[-1].gebruiker == "beheerder"
+    again = run_betaalspecificaties_resends(
+        ssd=ssd_client, esuite=esuite_target, secret=SECRET, settings=settings, store=store
+    )
+    assert again["resends"] == 0, "a resend is done once"
