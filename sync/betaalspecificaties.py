@@ -42,7 +42,6 @@ from adapters.xtendis.target import XtendisTarget
 from mappings import load_tables
 from mappings.routering import load_routering
 from sync.blobs import BlobStore
-from sync.claims import new_owner
 from sync.config import Settings, load_settings
 from sync.deadletters import record_from_letter
 from sync.doelbinding import BETAALSPECIFICATIE, DoelbindingLog
@@ -51,7 +50,7 @@ from sync.engine import Engine, RetryPolicy
 from sync.flows.betaalspecificaties import DOCUMENT_VERSIE, FLOW_NAME, BetaalspecificatiesFlow
 from sync.pdf import PdfSpecificatie, render_specificatie
 from sync.pseudonym import bsn_ref
-from sync.resend import claim_requested, resend_claimed
+from sync.resend import perform_resends
 from sync.store.db import Store, open_store
 from sync.store.models import DeadLetter, IdentityLink
 
@@ -431,8 +430,6 @@ def run_betaalspecificaties_resends(
             load_tables(settings.mappings_dir),
             retry=retry,
         )
-        owner = new_owner()
-        claimed = claim_requested(store, FLOW_NAME, owner=owner)
         month: list[Sequence[ClientZaak]] = []  # read once, on the first letter
 
         def load(letter: DeadLetter) -> list[SourceRecord | RecordError]:
@@ -467,8 +464,7 @@ def run_betaalspecificaties_resends(
             found = source._record(client)
             return [found] if found is not None else []
 
-        outcome = resend_claimed(store, engine, claimed, load, owner=owner)
-        return {"flow": FLOW_NAME, "resends": len(claimed), **outcome.as_dict()}
+        return perform_resends(store, engine, load)
     finally:
         if own_store:
             store.dispose()

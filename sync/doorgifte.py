@@ -33,7 +33,6 @@ from mappings import load_tables
 from mappings.doorgifte import load_doorgifte
 from privacy.masking import mask_text
 from sync.blobs import BlobStore
-from sync.claims import new_owner
 from sync.config import Settings, load_settings
 from sync.drain import cursor_batches, drain
 from sync.engine import Engine, RetryPolicy
@@ -46,7 +45,7 @@ from sync.flows.doorgifte import (
     record_key,
 )
 from sync.identity import IdentityMap
-from sync.resend import claim_requested, resend_claimed
+from sync.resend import perform_resends
 from sync.store.db import Store, open_store
 from sync.store.models import DeadLetter, LedgerEntry, LedgerState
 
@@ -300,16 +299,13 @@ def run_doorgifte_resends(
             retry=retry,
         )
         source = DoorgifteSource([], esuite, BlobStore(settings.home / "blobs"), retry=retry)
-        owner = new_owner()
-        claimed = claim_requested(store, FLOW_NAME, owner=owner)
 
         def load(letter: DeadLetter) -> list[SourceRecord | RecordError]:
             zaak = letter.source_key.split(":")[1]
             found = source.record(zaak)
             return [found] if found is not None else []
 
-        outcome = resend_claimed(store, engine, claimed, load, owner=owner)
-        return {"flow": FLOW_NAME, "resends": len(claimed), **outcome.as_dict()}
+        return perform_resends(store, engine, load)
     finally:
         if own_store:
             store.dispose()

@@ -38,6 +38,7 @@ from sync.store.models import (
 __all__ = [
     "ResendRefused",
     "claim_requested",
+    "perform_resends",
     "request_resend",
     "resend_claimed",
     "resend_requested",
@@ -410,21 +411,21 @@ def _resend_one(
     )
 
 
-def resend_requested(store: Store, engine: Engine, functions: tuple[str, ...]) -> dict[str, object]:
-    """Claim the resends beheer asked for in the engine's flow and deliver them once.
-
-    A dead letter brings its kept record along; else its inbox message (of ``functions``) is
-    decoded again. Returns the counts for the task's XCom.
-    """
+def perform_resends(store: Store, engine: Engine, load: RecordLoader) -> dict[str, object]:
+    """Claim the resends beheer asked for in the engine's flow and deliver each once, its
+    records from ``load``; returns the counts for the task's XCom."""
     flow = engine.flow.name
     owner = new_owner()
     claimed = claim_requested(store, flow, owner=owner)
-    source = InboxSource(store, flow=flow, functions=functions, partition=0, partitions=1)
-    outcome = resend_claimed(
-        store,
-        engine,
-        claimed,
-        lambda letter: record_from_letter(letter) or source.records_for(letter),
-        owner=owner,
-    )
+    outcome = resend_claimed(store, engine, claimed, load, owner=owner)
     return {"flow": flow, "resends": len(claimed), **outcome.as_dict()}
+
+
+def resend_requested(store: Store, engine: Engine, functions: tuple[str, ...]) -> dict[str, object]:
+    """:func:`perform_resends` of an inbox flow: a dead letter brings its kept record along;
+    else its inbox message (of ``functions``) is decoded again."""
+    flow = engine.flow.name
+    source = InboxSource(store, flow=flow, functions=functions, partition=0, partitions=1)
+    return perform_resends(
+        store, engine, lambda letter: record_from_letter(letter) or source.records_for(letter)
+    )

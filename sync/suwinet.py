@@ -45,7 +45,6 @@ from adapters.suwinet.client import BRP, UWV, Inkomstenopgave, Persoon
 from mappings.tables import DEFAULT_DIR, MappingError, load_tables
 from privacy.masking import mask_bsn, mask_text
 from sync.blobs import BlobStore
-from sync.claims import new_owner
 from sync.config import Settings, load_settings
 from sync.deadletters import record_from_letter
 from sync.doelbinding import Doel, DoelbindingLog
@@ -53,7 +52,7 @@ from sync.drain import cursor_batches, drain
 from sync.engine import Engine, RetryPolicy
 from sync.flows.suwinet import FLOW_NAME, RECORD_KIND, SuwinetFlow, ledger_key
 from sync.pdf import PdfSpecificatie, render_specificatie
-from sync.resend import claim_requested, resend_claimed
+from sync.resend import perform_resends
 from sync.store.db import Store, open_store
 from sync.store.models import DeadLetter, IdentityLink, LedgerEntry, LedgerState
 
@@ -490,8 +489,6 @@ def run_suwinet_resends(**arguments: Any) -> dict[str, object]:
     Arguments as :func:`run_suwinet` (without ``budget_s``).
     """
     with _task(**arguments) as task:
-        owner = new_owner()
-        claimed = claim_requested(task.store, FLOW_NAME, owner=owner)
 
         def load(letter: DeadLetter) -> list[SourceRecord | RecordError]:
             kept: list[SourceRecord | RecordError] = list(record_from_letter(letter))
@@ -503,5 +500,4 @@ def run_suwinet_resends(**arguments: Any) -> dict[str, object]:
             found = source.record(zaak)
             return [found] if found is not None else []
 
-        outcome = resend_claimed(task.store, task.engine, claimed, load, owner=owner)
-        return {"flow": FLOW_NAME, "resends": len(claimed), **outcome.as_dict()}
+        return perform_resends(task.store, task.engine, load)
