@@ -12,7 +12,10 @@ required as in the real API, else 412):
 ``GET /zaken``                 paginated ``{"count", "next", "previous", "results"}``; filters
                                ``zaaktype`` (a URL), ``identificatie``, ``bronorganisatie``,
                                ``startdatum`` and ``startdatum__gt/gte/lt/lte``, the same for
-                               ``registratiedatum``; ``ordering`` (``startdatum``,
+                               ``registratiedatum``;
+                               ``rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn``
+                               (matched on the initiator's BSN, the one rol the store
+                               knows); ``ordering`` (``startdatum``,
                                ``registratiedatum``, ``identificatie``, ``-`` for descending);
                                ``page`` (1-based; past the end: 404 "Ongeldige pagina.")
 ``GET /zaken/{uuid}``          one zaak, 404 when unknown
@@ -71,6 +74,7 @@ _LOOKUPS: dict[str, Callable[[date, date], bool]] = {
     "__lte": lambda value, wanted: value <= wanted,
 }
 _ORDERINGS = ("startdatum", "registratiedatum", "identificatie")
+_BSN_FILTER = "rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn"
 
 
 def zaak_uuid(identificatie: str) -> str:
@@ -223,6 +227,8 @@ def _selected(
     zaak = stored.zaak
     if "identificatie" in params and zaak.identificatie != params["identificatie"]:
         return False
+    if _BSN_FILTER in params and _plain(zaak.initiator_bsn) != params[_BSN_FILTER]:
+        return False  # the store knows one rol, the initiator: the filter matches on it
     if "bronorganisatie" in params and params["bronorganisatie"] != BRONORGANISATIE:
         return False
     if "zaaktype" in params and _zaaktype_code(params["zaaktype"]) != _plain(zaak.zaaktype_code):

@@ -19,7 +19,6 @@ from stuf.model import (
     CreeerZaak,
     DocumentIdentificatieAntwoord,
     Fout,
-    GeefZaakdetails,
     GenereerDocumentIdentificatie,
     GenereerZaakIdentificatie,
     Message,
@@ -27,7 +26,6 @@ from stuf.model import (
     Stuurgegevens,
     Systeem,
     UpdateZaak,
-    ZaakdetailsAntwoord,
     ZaakIdentificatieAntwoord,
     ZdsVersion,
 )
@@ -207,11 +205,6 @@ def _vraag(
     return root
 
 
-@_builder(GeefZaakdetails, "geefZaakdetails")
-def _gzd(msg: GeefZaakdetails, version: ZdsVersion) -> etree._Element:
-    return _vraag("geefZaakdetails", version, msg, "ZAK", msg.zaak_identificatie)
-
-
 def _antwoord(operation: str, version: ZdsVersion, msg: Any, entiteittype: str) -> etree._Element:
     """A La01's root with its stuurgegevens (answering the question's referentienummer)."""
     root = _root(operation, version)
@@ -227,20 +220,6 @@ def _antwoord_object(root: etree._Element, entiteittype: str) -> etree._Element:
     """The ``<object>`` a La01 answers with."""
     antwoord = w.sub(root, q(ZKN, "antwoord"))
     return w.sub(antwoord, q(ZKN, "object"), {w.ENT: entiteittype})
-
-
-@_builder(ZaakdetailsAntwoord, "geefZaakdetails_La01")
-def _gzd_la(msg: ZaakdetailsAntwoord, version: ZdsVersion) -> etree._Element:
-    root = _antwoord("geefZaakdetails_La01", version, msg, "ZAK")
-    if msg.zaak is None:
-        return root
-    obj = _antwoord_object(root, "ZAK")
-    w.zaak_fields(obj, msg.zaak, creeer=False)
-    w.zaaktype(obj, msg.zaak, kennisgeving=False)
-    w.initiator(obj, msg.zaak, kennisgeving=False, required=False)
-    for st in msg.statussen:
-        w.status(obj, st, kennisgeving=False)
-    return root
 
 
 def build_element(message: Message, version: ZdsVersion) -> etree._Element:
@@ -320,7 +299,8 @@ def soap_action_for(message: Message, version: ZdsVersion) -> str:
     return op.action_11 if ZdsVersion(version) is ZdsVersion.V1_1 else op.action_12
 
 
-from stuf import (  # noqa: E402  (registers the document and check-out builders)
+from stuf import (  # noqa: E402  (registers the zaak question, document and check-out builders)
     _build_checkout,  # noqa: F401
     _build_docs,  # noqa: F401
+    _build_zaakvraag,  # noqa: F401
 )

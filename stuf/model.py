@@ -14,6 +14,7 @@ from typing import TypeAlias
 
 from privacy.masking import mask_bsn
 from stuf._lazy import InhoudField
+from stuf.selectie import ZaakScope, ZaakSelectie
 
 __all__ = [
     "ActualiseerZaakstatus",
@@ -28,6 +29,7 @@ __all__ = [
     "GeefZaakdetails",
     "GeefZaakdocumentBewerken",
     "GeefZaakdocumentLezen",
+    "GeefZaakstatus",
     "GenereerDocumentIdentificatie",
     "GenereerZaakIdentificatie",
     "LijstZaakdocumentenAntwoord",
@@ -43,10 +45,13 @@ __all__ = [
     "VoegZaakdocumentToe",
     "Zaak",
     "ZaakIdentificatieAntwoord",
+    "ZaakScope",
+    "ZaakSelectie",
     "ZaakStatus",
     "ZaakdetailsAntwoord",
     "ZaakdocumentAntwoord",
     "ZaakdocumentBewerkenAntwoord",
+    "ZaakstatusAntwoord",
     "ZdsVersion",
 ]
 
@@ -243,17 +248,53 @@ class UpdateZaakdocument(StuurgegevensMessage):
 
 @dataclass
 class GeefZaakdetails(StuurgegevensMessage):
-    """``geefZaakdetails`` (``zakLv01``)."""
+    """``geefZaakdetails`` (``zakLv01``).
+
+    ``zaak_identificatie`` is the ``gelijk/identificatie`` ("" when the selection has none).
+    ``selectie`` None: that identificatie is all it selects on (the simple, usual question);
+    ``scope`` None: everything. ``maximum_aantal`` and ``start`` (the identificatie in
+    ``start/object``, the last zaak of the previous answer) page a selection of several zaken.
+    """
 
     zaak_identificatie: str
+    selectie: ZaakSelectie | None = None
+    scope: ZaakScope | None = None
+    maximum_aantal: int | None = None
+    start: str | None = None
+
+
+@dataclass
+class GeefZaakstatus(GeefZaakdetails):
+    """``geefZaakstatus`` (ZDS 1.1 ``zakLv01``, 1.2 ``geefZaakstatus_ZakLv01``): the zaak's
+    status history; selected as geefZaakdetails."""
 
 
 @dataclass
 class ZaakdetailsAntwoord(StuurgegevensMessage):
-    """``geefZaakdetails`` answer (``zakLa01``), with the status history."""
+    """``geefZaakdetails`` answer (``zakLa01``), with the status history.
+
+    A selection of several zaken answers ``zaak`` first and the rest in ``meer`` (each with its
+    statuses); ``vervolg`` is the answer's indicatorVervolgvraag (more zaken follow). ``scope``
+    (building only) leaves out the related entities the question did not ask for.
+    """
 
     zaak: Zaak | None
     statussen: list[ZaakStatus] = field(default_factory=list)
+    meer: list[tuple[Zaak, list[ZaakStatus]]] = field(default_factory=list)
+    vervolg: bool = False
+    scope: ZaakScope | None = field(default=None, compare=False)
+
+    @property
+    def zaken(self) -> list[tuple[Zaak, list[ZaakStatus]]]:
+        """Every zaak of the answer with its statuses, in answer order."""
+        if self.zaak is None:
+            return []
+        return [(self.zaak, self.statussen), *self.meer]
+
+
+@dataclass
+class ZaakstatusAntwoord(ZaakdetailsAntwoord):
+    """``geefZaakstatus`` answer (``zakLa01``): per zaak its identificatie and statuses."""
 
 
 @dataclass
@@ -345,7 +386,9 @@ Message: TypeAlias = (
     | VoegZaakdocumentToe
     | UpdateZaakdocument
     | GeefZaakdetails
+    | GeefZaakstatus
     | ZaakdetailsAntwoord
+    | ZaakstatusAntwoord
     | GeefLijstZaakdocumenten
     | LijstZaakdocumentenAntwoord
     | GeefZaakdocumentLezen

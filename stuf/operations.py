@@ -100,6 +100,20 @@ OPERATIONS: dict[str, Operation] = {
             "geefZaakdetails_ZakLv01",
         ),
         _op(
+            "geefZaakstatus",
+            q(ZKN, "zakLv01"),
+            q(ZDS, "geefZaakstatus_ZakLv01"),
+            "geefZaakstatus_Lv01",
+            "geefZaakstatus_ZakLv01",
+        ),
+        _op(
+            "geefZaakstatus_La01",
+            q(ZKN, "zakLa01"),
+            q(ZDS, "geefZaakstatus_ZakLa01"),
+            "geefZaakstatus_Lv01",
+            "geefZaakstatus_ZakLv01",
+        ),
+        _op(
             "geefLijstZaakdocumenten",
             q(ZKN, "zakLv01"),
             q(ZDS, "geefLijstZaakdocumenten_ZakLv01"),

@@ -8,6 +8,7 @@ from typing import NamedTuple, TypeVar
 from lxml import etree
 
 from stuf._parse_checkout import CHECKOUT_PARSERS, parameter
+from stuf._parse_selectie import guess_lv01, zaak_la, zaak_vraag
 from stuf._reader import Reader
 from stuf.envelope import unwrap
 from stuf.errors import BERICHTCODE_ONBEKEND, StufError
@@ -20,6 +21,7 @@ from stuf.model import (
     GeefLijstZaakdocumenten,
     GeefZaakdetails,
     GeefZaakdocumentLezen,
+    GeefZaakstatus,
     GenereerDocumentIdentificatie,
     GenereerZaakIdentificatie,
     LijstZaakdocumentenAntwoord,
@@ -31,7 +33,7 @@ from stuf.model import (
     ZaakdetailsAntwoord,
     ZaakdocumentAntwoord,
     ZaakIdentificatieAntwoord,
-    ZaakStatus,
+    ZaakstatusAntwoord,
     ZdsVersion,
 )
 from stuf.operations import OPERATIONS, STUF_ELEMENTS, by_element, q
@@ -136,8 +138,7 @@ def detect_function(element: etree._Element, soap_action: str | None = None) -> 
     if local == "zakLk01":
         return _guess_lk01(element)
     if local == "zakLv01":
-        scope = element.find(f"{q(ZKN, 'scope')}/{q(ZKN, 'object')}/{q(ZKN, 'heeftRelevant')}")
-        return "geefLijstZaakdocumenten" if scope is not None else "geefZaakdetails"
+        return guess_lv01(element)
     if local == "zakLa01":
         obj = element.find(f"{q(ZKN, 'antwoord')}/{q(ZKN, 'object')}")
         lijst = (
@@ -261,19 +262,6 @@ def _antwoord_objects(r: Reader, el: etree._Element, plek: str) -> list[etree._E
     return r.objects(antwoord, f"{plek}/antwoord")
 
 
-def _gzd_la(r: Reader, el: etree._Element, plek: str) -> Message:
-    sg = r.stuurgegevens(el, plek)
-    objects = _antwoord_objects(r, el, plek)
-    if not objects:
-        return ZaakdetailsAntwoord(sg, None, [])
-    if len(objects) > 1:
-        r.warnings.append(f"{plek}/antwoord: {len(objects)} objects, first one used")
-    zaak = r.zaak(objects[0], f"{plek}/antwoord/object")
-    found = r.statussen(objects[0], zaak.identificatie, f"{plek}/antwoord/object")
-    statussen: list[ZaakStatus] = [s for s in found if s is not None]
-    return ZaakdetailsAntwoord(sg, zaak, statussen)
-
-
 def _lijst_la(r: Reader, el: etree._Element, plek: str) -> Message:
     sg = r.stuurgegevens(el, plek)
     objects = _antwoord_objects(r, el, plek)
@@ -326,8 +314,10 @@ _PARSERS: dict[str, _Parser] = {
     "creeerZaak": _kennisgeving(CreeerZaak, Reader.zaak),
     "updateZaak": _update,
     "actualiseerZaakstatus": _actualiseer,
-    "geefZaakdetails": _vraag(GeefZaakdetails),
-    "geefZaakdetails_La01": _gzd_la,
+    "geefZaakdetails": zaak_vraag(GeefZaakdetails),
+    "geefZaakdetails_La01": zaak_la(ZaakdetailsAntwoord),
+    "geefZaakstatus": zaak_vraag(GeefZaakstatus),
+    "geefZaakstatus_La01": zaak_la(ZaakstatusAntwoord),
     "geefLijstZaakdocumenten": _vraag(GeefLijstZaakdocumenten),
     "geefLijstZaakdocumenten_La01": _lijst_la,
     "geefZaakdocumentLezen": _vraag(GeefZaakdocumentLezen),

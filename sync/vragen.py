@@ -1,15 +1,17 @@
 """Answer GWS4all's questions (ZDS 1.1 vraag/antwoord) by asking the e-Suite (ZDS 1.2).
 
-GWS4all treats Ketenbrug as its zaaksysteem: it asks geefZaakdetails, geefLijstZaakdocumenten
-and geefZaakdocumentLezen on the inbox endpoint and waits for the answer. It edits a document
-through check-out: geefZaakdocumentbewerken reads it like geefZaakdocumentLezen and records an
-exclusive check-out (:mod:`sync.checkout`), cancelCheckout releases it; the check-in is an
-updateZaakdocument the inbox stores (:mod:`sync.inbox`). Ketenbrug
-translates the keys through the identity map, asks the e-Suite, translates the answer back
-(e-Suite zaaktype and statustype to GWS4all's codes, through the mapping tables read
-backwards), merges what the inbox accepted but did not deliver yet (:mod:`sync.vragen_pending`)
-and answers in ZDS 1.1. A question never changes state (nothing is stored, no link made) except
-the check-out records.
+GWS4all treats Ketenbrug as its zaaksysteem: it asks geefZaakdetails, geefZaakstatus,
+geefLijstZaakdocumenten and geefZaakdocumentLezen on the inbox endpoint and waits for the
+answer; a geefZaakdetails/geefZaakstatus may select many zaken (BSN, zaaktype, dates: listed
+through the e-Suite's ZGW Zaken API, :mod:`sync.vragen_selectie`), with a scope and paging.
+It edits a document through check-out: geefZaakdocumentbewerken reads it like
+geefZaakdocumentLezen and records an exclusive check-out (:mod:`sync.checkout`),
+cancelCheckout releases it; the check-in is an updateZaakdocument the inbox stores
+(:mod:`sync.inbox`). Ketenbrug translates the keys through the identity map, asks the
+e-Suite, translates the answer back (e-Suite zaaktype and statustype to GWS4all's codes,
+through the mapping tables read backwards), merges what the inbox accepted but did not
+deliver yet (:mod:`sync.vragen_pending`) and answers in ZDS 1.1. A question never changes
+state (nothing is stored, no link made) except the check-out records.
 
 The e-Suite gets a time budget per question (``KETENBRUG_VRAAG_BUDGET_S``, default 10 s): slow
 or down, GWS4all gets a Fo01 with the transient code StUF049 and HTTP 503, never a hung
@@ -44,6 +46,7 @@ from adapters.esuite.client import EsuiteClient
 from adapters.esuite.config import EsuiteConfig
 from adapters.esuite.document_errors import DocumentOnbekendError
 from adapters.esuite.document_reading import EsuiteDocuments
+from adapters.esuite.zaak_lijst import EsuiteZaakLijst
 from adapters.gws4all import inbound
 from adapters.gws4all.questions import (
     TRANSIENT_CODE,
@@ -52,9 +55,10 @@ from adapters.gws4all.questions import (
     fout_antwoord,
     lezen_antwoord,
     lijst_antwoord,
-    zaakdetails_antwoord,
+    zaken_antwoord,
 )
 from mappings.tables import MappingTables, load_tables
+from privacy.masking import mask_text
 from stuf import (
     CancelCheckout,
     Document,
@@ -62,6 +66,7 @@ from stuf import (
     GeefZaakdetails,
     GeefZaakdocumentBewerken,
     GeefZaakdocumentLezen,
+    GeefZaakstatus,
     LijstZaakdocumentenAntwoord,
     StufError,
     Stuurgegevens,
@@ -77,6 +82,7 @@ from sync.inbox import InboxAnswer
 from sync.store.db import Store
 from sync.tenants import DEFAULT, Tenant
 from sync.vragen_pending import PendingZaak, pending_document, pending_documents, pending_zaak
+from sync.vragen_selectie import select
 
 __all__ = [
     "DEFAULT_BUDGET_S",
@@ -200,6 +206,7 @@ class Vragen:
         self.store = store
         self.client = client
         self.documents = EsuiteDocuments(client)
+        self.zaken = EsuiteZaakLijst(client.config, client)  # ZGW: a selection of many zaken
         self.mappings = mappings
         self.budget_s = budget_s
         self.source_system = source_system
@@ -216,7 +223,8 @@ class Vragen:
         500 not; a refused check-out, check-in or cancelCheckout is a Fo03)."""
         sg = question.stuurgegevens
         handlers: dict[type, Callable[[], bytes]] = {
-            GeefZaakdetails: lambda: self._zaakdetails(sg, question.zaak_identificatie),  # type: ignore[union-attr]
+            GeefZaakdetails: lambda: self._zaakvraag(question),  # type: ignore[arg-type]
+            GeefZaakstatus: lambda: self._zaakvraag(question),  # type: ignore[arg-type]
             GeefLijstZaakdocumenten: lambda: self._lijst(sg, question.zaak_identificatie),  # type: ignore[union-attr]
             GeefZaakdocumentLezen: lambda: self._lezen(sg, question.document_identificatie),  # type: ignore[union-attr]
         }
@@ -286,8 +294,37 @@ class Vragen:
         mapping = self.mappings.status(self.source_system, str(status.statustype_code))
         return mapping.volgnummer if mapping is not None else status.statustype_volgnummer
 
-    # -- geefZaakdetails --------------------------------------------------------------------
-    def _zaakdetails(self, sg: Stuurgegevens, zaak_id: str) -> bytes:
+    # -- geefZaakdetails, geefZaakstatus ----------------------------------------------------
+    def _zaakvraag(self, question: GeefZaakdetails) -> bytes:
+        """One zaak by identificatie (as always), or a selection of zaken, a page at a time
+        (:mod:`sync.vragen_selectie`); answered with the related entities the scope asks."""
+        sg = question.stuurgegevens
+        status = isinstance(question, GeefZaakstatus)
+        if question.selectie is None:
+            found = self._zaakdetails(question.zaak_identificatie)
+            zaken = [found] if found is not None else []
+            return zaken_antwoord(sg, zaken, scope=question.scope, status=status)
+        selectie = question.selectie
+        esuite_zaaktype = None
+        if selectie.zaaktype_code is not None:
+            mapping = self.mappings.zaaktype(self.source_system, selectie.zaaktype_code)
+            esuite_zaaktype = mapping.zaaktype if mapping is not None else selectie.zaaktype_code
+        pagina = select(
+            selectie,
+            esuite_zaaktype=esuite_zaaktype,
+            answered_zaaktype=self._zaaktype(esuite_zaaktype) if esuite_zaaktype else None,
+            zoek=self.zaken.zoek,
+            own_key=lambda key: self._own_key("zaak", key),
+            details=self._zaakdetails,
+            maximum=question.maximum_aantal,
+            start=question.start,
+        )
+        return zaken_antwoord(
+            sg, pagina.zaken, scope=question.scope, status=status, vervolg=pagina.vervolg
+        )
+
+    def _zaakdetails(self, zaak_id: str) -> tuple[Zaak, list[ZaakStatus]] | None:
+        """The zaak as GWS4all knows it: the e-Suite's, what the inbox holds on top."""
         esuite_id = self._esuite_key("zaak", zaak_id)
         details = self.client.geef_zaakdetails(esuite_id)
         with self.store.session() as session:
@@ -309,10 +346,13 @@ class Vragen:
                     zaaktype_code=zaaktype,  # type: ignore[arg-type]
                 )
                 statussen.append((status.statustype_volgnummer, own))
-        merged = _merge(zaak, statussen, pending, self._esuite_volgnummer)
-        if merged is None:
-            return zaakdetails_antwoord(sg, None, [])
-        return zaakdetails_antwoord(sg, merged[0], merged[1])
+        if details is not None and details.warnings:
+            log.warning(
+                "geefZaakdetails: e-Suite-antwoord gelezen met %d waarschuwing(en): %s",
+                len(details.warnings),
+                mask_text("; ".join(details.warnings))[:500],
+            )
+        return _merge(zaak, statussen, pending, self._esuite_volgnummer)
 
     # -- geefLijstZaakdocumenten ------------------------------------------------------------
     def _lijst(self, sg: Stuurgegevens, zaak_id: str) -> bytes:

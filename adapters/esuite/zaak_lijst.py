@@ -9,6 +9,11 @@ caller sorts and dedupes what it gets), nor the server applying the filters (eac
 zaaktype and startdatum are checked again here). One request walk per zaaktype (the 1.5 API
 filters on one zaaktype); one page in memory at a time.
 
+:meth:`EsuiteZaakLijst.zoek` serves GWS4all's questions that select zaken on an initiator BSN,
+a zaaktype or dates (:mod:`sync.vragen_selectie`): the same listing with the Zaken API 1.5
+filters ``rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn``, ``zaaktype``,
+``identificatie`` and ``startdatum``/``registratiedatum`` ``__gte``/``__lte``.
+
 Zaaktype codes become URLs as ``<zgw_catalogi_path>/zaaktypen/<code>``: the e-Suite simulator's
 naming. A real Catalogi API names a zaaktype by a uuid (one per version), so against it the
 codes must first be looked up (``GET /zaaktypen?identificatie=<code>``); not done yet.
@@ -22,8 +27,9 @@ other 4xx are permanent. Every error text is masked.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -33,9 +39,15 @@ import requests
 from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
 from adapters.esuite.client import SYSTEM, EsuiteClient
 from adapters.esuite.config import EsuiteConfig
-from privacy.masking import mask_text
+from privacy.masking import BsnMaskingFilter, mask_text
 
-__all__ = ["EsuiteZaakLijst", "ZaakKop", "zgw_root"]
+__all__ = ["EsuiteZaakLijst", "ZaakKop", "ZaakZoekvraag", "zgw_root"]
+
+# urllib3 logs each request line (with its query, which may hold a BSN) at DEBUG: masked here,
+# whether or not the process installed log masking
+logging.getLogger("urllib3.connectionpool").addFilter(BsnMaskingFilter())
+#: The Zaken API 1.5 filter on the BSN of a betrokkene (any rol; checked as initiator after).
+BSN_FILTER = "rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn"
 
 _OPERATION = "zgw_zaken"
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -59,6 +71,19 @@ class ZaakKop:
     registratiedatum: date
 
 
+@dataclass(frozen=True)
+class ZaakZoekvraag:
+    """Filters of a zaken search (each optional, all must hold); ``bsn`` is kept out of repr."""
+
+    identificatie: str | None = None
+    zaaktype_code: str | None = None
+    bsn: str | None = field(default=None, repr=False)
+    startdatum_vanaf: date | None = None
+    startdatum_tot_en_met: date | None = None
+    registratiedatum_vanaf: date | None = None
+    registratiedatum_tot_en_met: date | None = None
+
+
 def zgw_root(config: EsuiteConfig, path: str) -> str:
     """A ZGW API root: ``path`` on the host of the ZDS ``url``, or ``path`` itself when a URL."""
     if path.startswith(("http://", "https://")):
@@ -80,6 +105,27 @@ def _day(item: dict[str, Any], name: str) -> date:
     except ValueError:
         pass
     raise _error(TransientError, f"onleesbaar ZGW-antwoord: zaak zonder geldige {name}")
+
+
+def _matches(item: dict[str, Any], vraag: ZaakZoekvraag) -> bool:
+    """Does a listed zaak meet the filters the listing shows (a server may ignore one)?"""
+    if vraag.identificatie is not None and item["identificatie"] != vraag.identificatie:
+        return False
+    zaaktype = item.get("zaaktype")
+    if vraag.zaaktype_code is not None and (
+        not isinstance(zaaktype, str) or _last_segment(zaaktype) != vraag.zaaktype_code
+    ):
+        return False
+    for name, low, high in (
+        ("startdatum", vraag.startdatum_vanaf, vraag.startdatum_tot_en_met),
+        ("registratiedatum", vraag.registratiedatum_vanaf, vraag.registratiedatum_tot_en_met),
+    ):
+        if low is None and high is None:
+            continue
+        day = _day(item, name)
+        if (low is not None and day < low) or (high is not None and day > high):
+            return False
+    return True
 
 
 def _page_number(link: str) -> int | None:
@@ -124,6 +170,34 @@ class EsuiteZaakLijst:
                 kop = self._kop(item, code)
                 if kop is not None and kop.startdatum >= vanaf:  # a server ignoring the filter
                     yield kop
+
+    def zoek(self, vraag: ZaakZoekvraag) -> list[str]:
+        """The identificaties of the zaken the Zaken API finds for ``vraag``, sorted, each once.
+
+        The filters go to the API (``zaaktype``, ``identificatie``, the BSN filter,
+        ``startdatum__gte/__lte``, ``registratiedatum__gte/__lte``); what the listing shows is
+        checked again here (identificatie, zaaktype, dates). The BSN cannot be: the listing
+        does not show the rollen, so the caller checks the initiator in the zaak's details.
+        """
+        filters = {"ordering": "identificatie"}
+        for name, value in (
+            ("identificatie", vraag.identificatie),
+            ("zaaktype", self.zaaktype_url(vraag.zaaktype_code) if vraag.zaaktype_code else None),
+            (BSN_FILTER, vraag.bsn),
+            ("startdatum__gte", vraag.startdatum_vanaf),
+            ("startdatum__lte", vraag.startdatum_tot_en_met),
+            ("registratiedatum__gte", vraag.registratiedatum_vanaf),
+            ("registratiedatum__lte", vraag.registratiedatum_tot_en_met),
+        ):
+            if value is not None:
+                filters[name] = value.isoformat() if isinstance(value, date) else str(value)
+        found: set[str] = set()
+        for item in self._iter(filters):
+            if not isinstance(item, dict) or not isinstance(item.get("identificatie"), str):
+                raise _error(TransientError, "onleesbaar ZGW-antwoord: zaak zonder identificatie")
+            if _matches(item, vraag):
+                found.add(item["identificatie"])
+        return sorted(found)
 
     @staticmethod
     def _kop(item: Any, code: str) -> ZaakKop | None:

@@ -21,6 +21,7 @@ from stuf import (
     GeefZaakdetails,
     GeefZaakdocumentBewerken,
     GeefZaakdocumentLezen,
+    GeefZaakstatus,
     GenereerDocumentIdentificatie,
     GenereerZaakIdentificatie,
     NoValue,
@@ -42,6 +43,7 @@ SYSTEM = "gws4all"
 #: and cancelCheckout are asked the same way; they change nothing but a check-out record.
 Question = (
     GeefZaakdetails
+    | GeefZaakstatus
     | GeefLijstZaakdocumenten
     | GeefZaakdocumentLezen
     | GeefZaakdocumentBewerken
@@ -49,6 +51,7 @@ Question = (
 )
 QUESTION_FUNCTIONS = {
     GeefZaakdetails: "geefZaakdetails",
+    GeefZaakstatus: "geefZaakstatus",
     GeefLijstZaakdocumenten: "geefLijstZaakdocumenten",
     GeefZaakdocumentLezen: "geefZaakdocumentLezen",
     GeefZaakdocumentBewerken: "geefZaakdocumentbewerken",
@@ -181,7 +184,7 @@ def decode(body: bytes, *, soap_action: str | None, payload_ref: str) -> Decoded
         | GeefZaakdocumentBewerken
         | CancelCheckout,
     ):
-        about = getattr(message, "zaak_identificatie", None)
+        about = getattr(message, "zaak_identificatie", None) or None  # "": a selection
         function = QUESTION_FUNCTIONS[type(message)]
         return DecodedMessage(function, referentie, about, [], warnings, sender, message)
     if isinstance(message, CreeerZaak):

@@ -20,7 +20,9 @@ from stuf import (
     ZaakdetailsAntwoord,
     ZaakdocumentAntwoord,
     ZaakdocumentBewerkenAntwoord,
+    ZaakScope,
     ZaakStatus,
+    ZaakstatusAntwoord,
     ZdsVersion,
     build_fault,
     build_message,
@@ -35,6 +37,7 @@ __all__ = [
     "lezen_antwoord",
     "lijst_antwoord",
     "zaakdetails_antwoord",
+    "zaken_antwoord",
 ]
 
 #: StUF 03.01 foutcode "try again later": GWS4all (and any StUF client) asks again.
@@ -67,6 +70,26 @@ def zaakdetails_antwoord(
     """geefZaakdetails_La01; ``zaak`` None is the standard's "no object matches" (no antwoord)."""
     sg = _answer_sg(question, "La01", "ZAK")
     return build_message(ZaakdetailsAntwoord(sg, zaak, statussen), ZdsVersion.V1_1)
+
+
+def zaken_antwoord(
+    question: Stuurgegevens,
+    zaken: list[tuple[Zaak, list[ZaakStatus]]],
+    *,
+    scope: ZaakScope | None = None,
+    status: bool = False,
+    vervolg: bool = False,
+) -> bytes:
+    """geefZaakdetails_La01 (``status``: geefZaakstatus_La01) with zaken in answer order.
+
+    No zaken: no antwoord (the standard's "no object matches"). ``scope`` leaves out the
+    related entities not asked for; ``vervolg`` is indicatorVervolgvraag (more zaken match).
+    """
+    sg = _answer_sg(question, "La01", "ZAK")
+    first, statussen = zaken[0] if zaken else (None, [])
+    kind = ZaakstatusAntwoord if status else ZaakdetailsAntwoord
+    answer = kind(sg, first, statussen, zaken[1:], vervolg=vervolg, scope=scope)
+    return build_message(answer, ZdsVersion.V1_1)
 
 
 def lijst_antwoord(question: Stuurgegevens, zaak: str, documenten: list[Document]) -> bytes:
