@@ -7,7 +7,8 @@ the e-Suite holds each status and document exactly once, Xtendis and MyLex each 
 once; a second round of the same pushes changes nothing. Then drift is injected into MyLex
 and the nightly archive reconciliation finds it, repairs the missing document and leaves the
 rest as drift items for beheer. Faults are injected on the e-Suite side and in the files so
-the retries and dead letters have work to do.
+the retries and dead letters have work to do. The newer chains (betaalspecificaties, doorgifte,
+GWS4all's questions, Suwinet) follow, in :mod:`demo.ketens`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from demo.airflow import DagRunResult, LocalAirflow, free_port
+from demo.ketens import run_ketens, start_keten_simulators
 from demo.ui import demo_home, ui_env
 from privacy.masking import install_log_masking
 from sync.blobs import BlobStore
@@ -139,6 +141,7 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
         print(f"  Allegro (SFTP, echte sshd)   sftp://{sshd.host}:{sshd.port}/allegro")
         print(f"  Xtendis hot folder (SFTP)    sftp://{sshd.host}:{sshd.port}/xtendis")
         print(f"  MyLex oud archief (SFTP)     sftp://{sshd.host}:{sshd.port}/mylex")
+        sims = start_keten_simulators(running, pki, seed)
         host_key = pinned_line(sshd)
         ssh = (sshd.host, sshd.port, sshd.username, str(sshd.client_key_path), host_key)
         connections = {
@@ -148,6 +151,7 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
                 *ssh, hotfolder_dir="xtendis/hotfolder", receipts_dir="xtendis/receipts"
             ),
             "ketenbrug_mylex": sftp_connection(*ssh, root_dir="mylex"),
+            **sims.connections(),
         }
         airflow = demo_airflow(home, settings.database_url)
         print("  Airflow: metadata database, pools en Connections klaarzetten ...")
@@ -208,6 +212,9 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
         total = flow_report(store, "documenten", since=started)
         print(format_report("Totaal documenten-flow (beide rondes)", total))
         if _reconcile(airflow, store, mylex) != 0:
+            return 1
+        ketens = (airflow, store, esuite, sims, exporter, xtendis)
+        if run_ketens(*ketens, inbox_url=inbox.url, gws4all_cert=gws4all_cert) != 0:
             return 1
         xtendis.stop()
     store.dispose()
