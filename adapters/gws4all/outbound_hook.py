@@ -4,7 +4,8 @@ The only module of the doorgifte adapter that imports Airflow; the Connection is
 task runs. Fields: host, port, schema (``http``/``https``), extra ``path`` (default ``/``);
 extra ``gemeentecode`` (ontvanger organisatie), ``zender``/``ontvanger`` overrides
 (``{"organisatie": ..., "applicatie": ...}``), ``timeout_s``, ``verify``, ``client_cert``,
-``client_key``.
+``client_key``. The Connection form and its "Test" button (a geefZaakdetails that changes
+nothing) come from GWS4all's registration (``adapters.gws4all.plugin``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from adapters.gws4all.outbound_config import (
     DEFAULT_TIMEOUT_S,
     Gws4allOutboundConfig,
 )
+from adapters.hook_support import RegisteredHook
 from stuf import Systeem
 
 __all__ = ["Gws4allOutboundHook"]
@@ -33,11 +35,12 @@ def _systeem(raw: Any, organisatie: str, applicatie: str) -> Systeem:
     )
 
 
-class Gws4allOutboundHook(BaseHook):
+class Gws4allOutboundHook(RegisteredHook, BaseHook):
     """Turns the GWS4all StUF Connection into the doorgifte's frozen config."""
 
     conn_name_attr = "gws4all_stuf_conn_id"
     default_conn_name = "ketenbrug_gws4all_stuf"
+    plugin = "adapters.gws4all.plugin"
     conn_type = "http"
     hook_name = "Ketenbrug GWS4all doorgifte (StUF ZDS 1.1)"
 

@@ -26,6 +26,7 @@ __all__ = [
     "BSN",
     "AllegroHarness",
     "EsuiteHarness",
+    "Gws4allBackofficeHarness",
     "Harness",
     "MyLexHarness",
     "XtendisHarness",
@@ -200,6 +201,86 @@ class EsuiteHarness(Harness):
 
     def fault(self, kind: Fault) -> contextlib.AbstractContextManager[dict[str, Any] | None]:
         return http_fault(self.server, kind, permanent_variant="fo03")
+
+
+# --------------------------------------------------------------------------- GWS4all
+class Gws4allBackofficeHarness(Harness):
+    """GWS4all as the doorgifte's target: its backoffice simulator (ZDS 1.1 over HTTP), one
+    creeerZaak per operation, faults through the simulator's own commands."""
+
+    # A second creeerZaak is sent again: the simulator answers Fo03 "bestaat al", a GWS4all
+    # that does not check would hold the zaak twice. The engine relies on is_applied.
+    apply_is_idempotent = False
+    ZAAK = "1900CONTRACT0000001"
+
+    def start(self) -> None:
+        from simulators.gws4all_backoffice import make_gws4all_backoffice_server
+
+        self.server = make_gws4all_backoffice_server(port=0)
+        self.server.start()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def _connection(self, port: int) -> dict[str, Any]:
+        return {
+            "conn_type": "http",
+            "host": "127.0.0.1",
+            "port": port,
+            "schema": "http",
+            "extra": {"path": "/stuf/zkn", "gemeentecode": "1900", "timeout_s": 2},
+        }
+
+    def connection(self) -> dict[str, Any]:
+        return self._connection(self.server.port)
+
+    def unreachable_connection(self) -> dict[str, Any]:
+        return self._connection(free_port())
+
+    def target(self, config: Any) -> Target:
+        from adapters.gws4all.outbound import Gws4allClient
+        from adapters.gws4all.outbound_target import Gws4allTarget
+
+        client = Gws4allClient(config)
+        self.request.addfinalizer(client.close)
+        return Gws4allTarget(client)
+
+    def operation(self) -> Operation:
+        from adapters.gws4all.outbound_target import zaak_operation
+        from stuf import Zaak
+
+        day = date(2026, 11, 30)
+        zaak = Zaak(
+            identificatie=self.ZAAK,
+            zaaktype_code="PW-LO-AANV",
+            omschrijving="Aanvraag levensonderhoud",
+            toelichting=f"aanvraag van cliënt {BSN} via MijnLoket",
+            startdatum=day,
+            registratiedatum=day,
+            initiator_bsn=BSN,
+        )
+        return zaak_operation(zaak, ledger_key=f"contract:{self.ZAAK}:gws4all")
+
+    def effects(self, operation: Operation) -> int:
+        """How many creeerZaaks of the zaak reached GWS4all, once it holds it (0 while it
+        does not: a refused or unprocessed request left nothing)."""
+        held = self.server.snapshot()["zaken"].get(operation.target_key)
+        return int(held["received"]) if held is not None else 0
+
+    @contextlib.contextmanager
+    def fault(self, kind: Fault) -> Iterator[dict[str, Any] | None]:
+        if kind == "permanent":  # a business rule refuses the zaak: Fo03, nothing stored
+            self.server.refuse(
+                "StUF058", "Zaaktype niet toegestaan voor deze ontvanger", operations=["creeerZaak"]
+            )
+        elif kind == "lost_response":  # stored, then the connection is reset without answer
+            self.server.lose_responses(1)
+        else:  # HTTP 503 for every request, not processed
+            self.server.unavailable(1.0)
+        try:
+            yield None
+        finally:
+            self.server.clear_commands()
 
 
 # --------------------------------------------------------------------------- SFTP systems
