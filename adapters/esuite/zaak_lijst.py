@@ -30,7 +30,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -136,6 +136,14 @@ def _page_number(link: str) -> int | None:
         return None
 
 
+def _day_before(day: date | None) -> date | None:
+    return day - timedelta(days=1) if day is not None else None
+
+
+def _day_after(day: date | None) -> date | None:
+    return day + timedelta(days=1) if day is not None else None
+
+
 class EsuiteZaakLijst:
     """Reads the zaken listing (ZGW Zaken API) of the e-Suite.
 
@@ -175,7 +183,8 @@ class EsuiteZaakLijst:
         """The identificaties of the zaken the Zaken API finds for ``vraag``, sorted, each once.
 
         The filters go to the API (``zaaktype``, ``identificatie``, the BSN filter,
-        ``startdatum__gte/__lte``, ``registratiedatum__gte/__lte``); what the listing shows is
+        ``startdatum__gte/__lte``, and ``registratiedatum__gt/__lt`` a day around the asked
+        range: the Zaken API 1.5 has no ``__gte``/``__lte`` for it); what the listing shows is
         checked again here (identificatie, zaaktype, dates). The BSN cannot be: the listing
         does not show the rollen, so the caller checks the initiator in the zaak's details.
         """
@@ -186,8 +195,8 @@ class EsuiteZaakLijst:
             (BSN_FILTER, vraag.bsn),
             ("startdatum__gte", vraag.startdatum_vanaf),
             ("startdatum__lte", vraag.startdatum_tot_en_met),
-            ("registratiedatum__gte", vraag.registratiedatum_vanaf),
-            ("registratiedatum__lte", vraag.registratiedatum_tot_en_met),
+            ("registratiedatum__gt", _day_before(vraag.registratiedatum_vanaf)),
+            ("registratiedatum__lt", _day_after(vraag.registratiedatum_tot_en_met)),
         ):
             if value is not None:
                 filters[name] = value.isoformat() if isinstance(value, date) else str(value)
