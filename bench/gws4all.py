@@ -263,14 +263,14 @@ def instrumented(inbox: Inbox, answerer: Vragen) -> Iterator[dict[str, Stopwatch
     answerer._esuite_key = watches["key"].wrap(answerer._esuite_key)  # type: ignore[method-assign]
     client = answerer.client
     client.geef_zaakdetails = watches["esuite"].wrap(client.geef_zaakdetails)  # type: ignore[method-assign]
-    pending, build = vragen_module.pending_zaak, vragen_module.zaakdetails_antwoord
+    pending, build = vragen_module.pending_zaak, vragen_module.zaken_antwoord
     vragen_module.pending_zaak = watches["pending"].wrap(pending)
-    vragen_module.zaakdetails_antwoord = watches["build"].wrap(build)
+    vragen_module.zaken_antwoord = watches["build"].wrap(build)
     try:
         yield watches
     finally:
         vragen_module.pending_zaak = pending
-        vragen_module.zaakdetails_antwoord = build
+        vragen_module.zaken_antwoord = build
 
 
 def check_answer(content: bytes, zaak: str) -> None:
