@@ -165,9 +165,19 @@ def test_the_zgw_listing_filters_on_the_bsn(vragen: Vragen, zaken: SimulatorHand
 
 
 def test_over_http_no_bsn_in_any_ketenbrug_log_line(
-    inbox: Inbox, zaken: SimulatorHandle, caplog: pytest.LogCaptureFixture
+    inbox: Inbox,
+    zaken: SimulatorHandle,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # Another test's logging config (Airflow's dictConfig) may have disabled or quieted
+    # urllib3's logger in this process: this test needs its request lines, to see them masked.
+    pool_log = logging.getLogger("urllib3.connectionpool")
+    monkeypatch.setattr(pool_log, "disabled", False)
+    monkeypatch.setattr(pool_log, "propagate", True)
+    caplog.set_level(logging.DEBUG, logger="urllib3.connectionpool")
+    caplog.set_level(logging.DEBUG, logger="urllib3")
     body, asked = vraag(ZaakSelectie(initiator_bsn=BSN), maximum=2)
     with InboxServer(inbox) as server:
         response = requests.post(
