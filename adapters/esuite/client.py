@@ -22,6 +22,7 @@ from adapters.errors import (
 )
 from adapters.esuite.config import EsuiteConfig
 from adapters.http_sessions import ThreadSessions
+from adapters.soap_post import post_soap
 from privacy.masking import mask_text
 from stuf import (
     ActualiseerZaakstatus,
@@ -54,7 +55,6 @@ SYSTEM = "esuite"
 log = logging.getLogger(__name__)
 
 # HTTP statuses that mean "not processed, try later" (gateway or overload, not a SOAP fault).
-_RETRY_STATUSES = {429, 502, 503, 504}
 #: Fo02 foutcodes that mean "temporary, try again" (StUF 03.01 tabel 4.1, server side).
 TRANSIENT_FO02_CODES = frozenset({"StUF046", "StUF049", "StUF061", "StUF960"})
 
@@ -161,34 +161,19 @@ class EsuiteClient:
         a requests error) comes out unchanged. With ``stream`` the caller reads and closes the
         response.
         """
-        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'}
-        try:
-            response = self.session.post(
-                self.config.url,
-                data=body,
-                headers=headers,
-                timeout=self.config.timeout_s,
-                # per request: a REQUESTS_CA_BUNDLE in the environment would override the session's
-                verify=self.config.verify,
-                stream=stream,
-            )
-        except requests.ConnectTimeout as exc:
-            raise TransientError(
-                "e-Suite niet bereikbaar (connect timeout)", system=SYSTEM, operation=operation
-            ) from exc
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise no_answer(
-                f"e-Suite gaf geen antwoord: {type(exc).__name__}",
-                writes=writes,
-                system=SYSTEM,
-                operation=operation,
-            ) from exc
-        if response.status_code in _RETRY_STATUSES:
-            response.close()
-            raise TransientError(
-                f"e-Suite HTTP {response.status_code}", system=SYSTEM, operation=operation
-            )
-        return response
+        return post_soap(
+            self.session,
+            self.config.url,
+            body,
+            action=action,
+            timeout_s=self.config.timeout_s,
+            verify=self.config.verify,
+            service="e-Suite",
+            system=SYSTEM,
+            operation=operation,
+            writes=writes,
+            stream=stream,
+        )
 
     def stuurgegevens(
         self, berichtcode: str, entiteittype: str | None = "ZAK", functie: str | None = None

@@ -32,6 +32,7 @@ from adapters.errors import (
 from adapters.gws4all.outbound_body import BlobMismatch, BlobReadError, StreamedBody, envelope_parts
 from adapters.gws4all.outbound_config import Gws4allOutboundConfig
 from adapters.http_sessions import ThreadSessions
+from adapters.soap_post import post_soap
 from privacy.masking import mask_text
 from stuf import (
     Bevestiging,
@@ -63,7 +64,6 @@ __all__ = [
 SYSTEM = "gws4all"
 log = logging.getLogger(__name__)
 
-_RETRY_STATUSES = {429, 502, 503, 504}
 _SHA256_DETAIL = re.compile(r"sha256=([0-9a-fA-F]{64})")
 _UNKNOWN = ("onbekend", "niet gevonden")
 
@@ -148,30 +148,20 @@ class Gws4allClient:
     def post(self, body: Any, *, action: str, operation: str, writes: bool) -> Any:
         """POST a SOAP body (bytes, or a file-like with ``__len__``) and return its parsed
         answer, a Fout included; transport failures are raised on the error tree."""
-        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'}
-        try:
-            response = self.session.post(
-                self.config.url,
-                data=body,
-                headers=headers,
-                timeout=self.config.timeout_s,
-                verify=self.config.verify,
-            )
-        except requests.ConnectTimeout as exc:
-            raise TransientError(
-                "GWS4all niet bereikbaar (connect timeout)", system=SYSTEM, operation=operation
-            ) from exc
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise no_answer(
-                f"GWS4all gaf geen antwoord: {type(exc).__name__}",
-                writes=writes,
-                system=SYSTEM,
-                operation=operation,
-            ) from exc
+        response = post_soap(
+            self.session,
+            self.config.url,
+            body,
+            action=action,
+            timeout_s=self.config.timeout_s,
+            verify=self.config.verify,
+            service="GWS4all",
+            system=SYSTEM,
+            operation=operation,
+            writes=writes,
+        )
         with response:
             status, content = response.status_code, response.content
-        if status in _RETRY_STATUSES:
-            raise TransientError(f"GWS4all HTTP {status}", system=SYSTEM, operation=operation)
         try:
             return parse_message(content)
         except StufError as exc:
