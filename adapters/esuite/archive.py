@@ -23,7 +23,6 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -31,6 +30,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
 from adapters.esuite.client import SYSTEM, EsuiteClient
 from adapters.esuite.config import EsuiteConfig
+from adapters.esuite.zgw_api import next_page, zgw_root
 
 __all__ = ["ArchiveListingEntry", "EsuiteArchive", "zgw_base_url"]
 
@@ -64,10 +64,7 @@ class ArchiveListingEntry:
 
 def zgw_base_url(config: EsuiteConfig) -> str:
     """The ZGW Documenten API root: ``zgw_path`` on the host of the ZDS ``url``, or itself."""
-    if config.zgw_path.startswith(("http://", "https://")):
-        return config.zgw_path.rstrip("/")
-    parts = urlsplit(config.url)
-    return f"{parts.scheme}://{parts.netloc}{config.zgw_path.rstrip('/')}"
+    return zgw_root(config, config.zgw_path)
 
 
 def _sha256(item: dict[str, Any]) -> str | None:
@@ -88,14 +85,6 @@ def _entry(item: Any) -> ArchiveListingEntry:
         size=size if isinstance(size, int) and not isinstance(size, bool) else None,
         url=str(item.get("url") or ""),
     )
-
-
-def _page_number(link: str) -> int | None:
-    values = parse_qs(urlsplit(link).query).get("page")
-    try:
-        return int(values[0]) if values else None
-    except ValueError:
-        return None
 
 
 class EsuiteArchive:
@@ -171,17 +160,9 @@ class EsuiteArchive:
                     continue  # shifted over the page boundary: already yielded
                 yield entry
             previous_ids = seen
-            link = data.get("next")
-            if not link:
-                return
-            following = _page_number(str(link))
+            following = next_page(data, page, lambda text: _error(TransientError, text))
             if following is None:
-                following = page + 1
-            if following <= page:
-                raise _error(
-                    TransientError,
-                    f"ZGW-paginering loopt niet op (pagina {page} verwijst naar {following})",
-                )
+                return
             page = following
 
     def _get_page(self, page: int, filters: dict[str, str]) -> dict[str, Any]:

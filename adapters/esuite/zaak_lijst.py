@@ -32,13 +32,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
 from adapters.errors import ConfigError, KetenbrugError, PermanentError, TransientError
 from adapters.esuite.client import SYSTEM, EsuiteClient
 from adapters.esuite.config import EsuiteConfig
+from adapters.esuite.zgw_api import next_page, zgw_root
 from privacy.masking import BsnMaskingFilter, mask_text
 
 __all__ = ["EsuiteZaakLijst", "ZaakKop", "ZaakZoekvraag", "zgw_root"]
@@ -84,14 +85,6 @@ class ZaakZoekvraag:
     registratiedatum_tot_en_met: date | None = None
 
 
-def zgw_root(config: EsuiteConfig, path: str) -> str:
-    """A ZGW API root: ``path`` on the host of the ZDS ``url``, or ``path`` itself when a URL."""
-    if path.startswith(("http://", "https://")):
-        return path.rstrip("/")
-    parts = urlsplit(config.url)
-    return f"{parts.scheme}://{parts.netloc}{path.rstrip('/')}"
-
-
 def _last_segment(url: str) -> str:
     return unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
 
@@ -126,14 +119,6 @@ def _matches(item: dict[str, Any], vraag: ZaakZoekvraag) -> bool:
         if (low is not None and day < low) or (high is not None and day > high):
             return False
     return True
-
-
-def _page_number(link: str) -> int | None:
-    values = parse_qs(urlsplit(link).query).get("page")
-    try:
-        return int(values[0]) if values else None
-    except ValueError:
-        return None
 
 
 def _day_before(day: date | None) -> date | None:
@@ -232,17 +217,9 @@ class EsuiteZaakLijst:
         while True:
             data = self._get_page(page, filters)
             yield from data["results"]
-            link = data.get("next")
-            if not link:
-                return
-            following = _page_number(str(link))
+            following = next_page(data, page, lambda text: _error(TransientError, text))
             if following is None:
-                following = page + 1
-            if following <= page:
-                raise _error(
-                    TransientError,
-                    f"ZGW-paginering loopt niet op (pagina {page} verwijst naar {following})",
-                )
+                return
             page = following
 
     def _get_page(self, page: int, filters: dict[str, str]) -> dict[str, Any]:
