@@ -311,6 +311,34 @@ class ZaakdocumentVersies:
 # --- the task -------------------------------------------------------------------------------
 
 
+def _month_clients(
+    store: Store,
+    esuite: EsuiteDocumentTarget,
+    settings: Settings,
+    clients: Callable[[Store], Sequence[ClientZaak]] | None,
+    retry: RetryPolicy | None,
+) -> Sequence[ClientZaak]:
+    """The month's clients: ``clients`` when given, else :func:`esuite_clients` of the
+    zaaktypen the routing table sends to the e-Suite."""
+    if clients is not None:
+        return clients(store)
+    zaaktypen = load_routering(settings.mappings_dir).zaaktypen(GWS4ALL)
+    return esuite_clients(store, esuite.client, zaaktypen, retry)
+
+
+def _esuite_engine(
+    store: Store, esuite: EsuiteDocumentTarget, settings: Settings, retry: RetryPolicy | None
+) -> Engine:
+    """The engine that files specifications in the e-Suite, a correction as a new version."""
+    return Engine(
+        store,
+        BetaalspecificatiesFlow(),
+        {"esuite": ZaakdocumentVersies(esuite)},
+        load_tables(settings.mappings_dir),
+        retry=retry,
+    )
+
+
 def run_betaalspecificaties(
     periode: str,
     *,
@@ -343,19 +371,8 @@ def run_betaalspecificaties(
     own_store = store is None
     store = store or open_store(settings)
     try:
-        routering = load_routering(settings.mappings_dir)
-        if clients is None:
-            zaaktypen = routering.zaaktypen(GWS4ALL)
-            month: Sequence[ClientZaak] = esuite_clients(store, esuite.client, zaaktypen, retry)
-        else:
-            month = clients(store)
-        engine = Engine(
-            store,
-            BetaalspecificatiesFlow(),
-            {"esuite": ZaakdocumentVersies(esuite)},
-            load_tables(settings.mappings_dir),
-            retry=retry,
-        )
+        month = _month_clients(store, esuite, settings, clients, retry)
+        engine = _esuite_engine(store, esuite, settings, retry)
         source = BetaalspecificatieSource(
             month,
             ssd,
@@ -423,13 +440,7 @@ def run_betaalspecificaties_resends(
     own_store = store is None
     store = store or open_store(settings)
     try:
-        engine = Engine(
-            store,
-            BetaalspecificatiesFlow(),
-            {"esuite": ZaakdocumentVersies(esuite)},
-            load_tables(settings.mappings_dir),
-            retry=retry,
-        )
+        engine = _esuite_engine(store, esuite, settings, retry)
         month: list[Sequence[ClientZaak]] = []  # read once, on the first letter
 
         def load(letter: DeadLetter) -> list[SourceRecord | RecordError]:
@@ -438,11 +449,7 @@ def run_betaalspecificaties_resends(
                 return kept
             _, _, periode, ref = letter.source_key.split(":", 3)
             if not month:
-                if clients is not None:
-                    month.append(clients(store))
-                else:
-                    zaaktypen = load_routering(settings.mappings_dir).zaaktypen(GWS4ALL)
-                    month.append(esuite_clients(store, esuite.client, zaaktypen, retry))
+                month.append(_month_clients(store, esuite, settings, clients, retry))
             client = next((c for c in month[0] if bsn_ref(secret, c.bsn) == ref), None)
             if client is None:
                 error = PermanentError(
