@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO, Generic, Protocol, TypeVar
 
+from adapters import formats
 from adapters.errors import (
     ChecksumMismatchError,
     InvalidMessageError,
@@ -48,6 +49,7 @@ from adapters.errors import (
 from privacy.masking import mask_text
 
 __all__ = [
+    "ARCHIVABLE_MIMES",
     "ARCHIVEER_DOCUMENT",
     "CHECKSUM_ATTEMPTS",
     "DROP_DOCUMENT",
@@ -61,7 +63,7 @@ __all__ = [
     "UnsupportedFormatError",
     "document_parts",
     "optional_str",
-    "require_pdf",
+    "require_archivable",
 ]
 
 #: The zaaksysteem (e-Suite, ZGW): add a document to its zaak, or a new version of it.
@@ -73,9 +75,11 @@ DROP_DOCUMENT = "drop_document"
 ARCHIVEER_DOCUMENT = "archiveer_document"
 #: How often a target streams a blob whose bytes did not match its SHA-256 before giving up.
 CHECKSUM_ATTEMPTS = 3
-PDF = "application/pdf"
-
-_PDF_NAMES = frozenset({PDF, "application/x-pdf", "pdf"})
+PDF = formats.PDF
+#: The formats the archives (Xtendis, MyLex) take: pdf, png, jpeg, tiff, docx and odt.
+ARCHIVABLE_MIMES = frozenset(
+    {formats.PDF, formats.PNG, formats.JPEG, formats.TIFF, formats.DOCX, formats.ODT}
+)
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
@@ -86,7 +90,7 @@ class ContentUnavailableError(PermanentError):
 
 
 class UnsupportedFormatError(PermanentError):
-    """The target stores PDF only and the document says it is something else."""
+    """The content is not a format the target archives, or not identifiable at all."""
 
     reason = "unsupported_format"
 
@@ -225,21 +229,28 @@ def document_parts(
     )
 
 
-def require_pdf(fields: DocumentFields, system: str) -> None:
-    """Refuse a document whose ``formaat`` names something other than PDF.
+def require_archivable(
+    handle: BinaryIO, fields: DocumentFields, system: str
+) -> formats.Bestandsformaat:
+    """The format of the content in ``handle`` (a :meth:`DocumentContent.open` file).
 
-    None means unknown and passes (the targets store PDF); StUF's free-text ``formaat`` may say
-    ``pdf`` or ``application/pdf; version=1.4``, all accepted.
+    Told from the bytes only (:func:`adapters.formats.identify`); the file name and the
+    declared ``formaat`` are not trusted. Content that is unidentifiable, or of a format not in
+    :data:`ARCHIVABLE_MIMES`, raises :class:`UnsupportedFormatError`. ``handle`` is left at
+    offset 0, ready to be streamed. A read error of the blob store is transient.
     """
-    if fields.formaat is None:
-        return
-    kind = fields.formaat.split(";", 1)[0].strip().lower().removeprefix(".")
-    if kind not in _PDF_NAMES:
+    try:
+        found = formats.identify(handle)
+    except OSError as exc:
+        raise _unreadable(exc, system) from exc
+    if found is None or found.mime not in ARCHIVABLE_MIMES:
+        gemeld = f" (opgegeven als {mask_text(fields.formaat)[:60]!r})" if fields.formaat else ""
         raise UnsupportedFormatError(
-            f"{system} neemt alleen PDF aan, document {fields.identificatie} is "
-            f"{mask_text(fields.formaat)[:60]!r}",
+            f"{system}: formaat van document {mask_text(fields.identificatie)[:80]} niet herkend"
+            f"{gemeld}; gearchiveerd worden pdf, png, jpeg, tiff, docx en odt",
             system=system,
         )
+    return found
 
 
 class _Closable(Protocol):

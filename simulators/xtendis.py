@@ -5,8 +5,9 @@ with a synchronous API. An adapter therefore cannot know from the upload alone w
 document arrived; it must read the receipt, and on a rerun look for an existing receipt before
 dropping again. This simulator implements that protocol (see ``docs/file-layouts.md``):
 
-* a client drops ``<name>.pdf``, ``<name>.xml`` (index) and, last, ``<name>.sha256``, each under
-  a temporary name (``.<file>.part`` or ``<file>.part``) and renamed when complete;
+* a client drops ``<name>.<ext>`` (the document: pdf, png, jpg, tif, docx or odt), ``<name>.xml``
+  (index) and, last, ``<name>.sha256`` (naming the document file), each under a temporary name
+  (``.<file>.part`` or ``<file>.part``) and renamed when complete;
 * a polling processor picks up a drop when its ``.sha256`` commit marker is present, checks the
   checksum and the index, stores the document in ``archive/<archief>/<dossier>/<document>/`` and
   writes ``receipts/<name>.ok.xml`` or ``receipts/<name>.error.xml`` (with a reason code);
@@ -42,6 +43,7 @@ from stuf.xml import parse_xml_file
 
 __all__ = [
     "ARCHIEVEN",
+    "EXTENSIONS",
     "INDEX_NS",
     "RECEIPT_NS",
     "ImportResult",
@@ -64,6 +66,8 @@ _REQUIRED = (
     "document/titel",
 )
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+#: The document formats Xtendis imports, by the extension of the dropped file.
+EXTENSIONS = frozenset({"pdf", "png", "jpg", "jpeg", "tif", "tiff", "docx", "odt"})
 
 
 @dataclass(frozen=True)
@@ -116,17 +120,23 @@ def build_index_xml(
 
 
 def drop_local(
-    hotfolder: Path, name: str, pdf: bytes, index_xml: bytes, sha256: str | None = None
+    hotfolder: Path,
+    name: str,
+    pdf: bytes,
+    index_xml: bytes,
+    sha256: str | None = None,
+    *,
+    extension: str = "pdf",
 ) -> None:
     """Drop a triple straight on disk (temp name + rename each, ``.sha256`` last).
 
     For tests and the demo; Ketenbrug's adapter does the same over SFTP. ``sha256`` overrides
-    the checksum written (to provoke a mismatch).
+    the checksum written (to provoke a mismatch); ``extension`` names the document file.
     """
     digest = sha256 or hashlib.sha256(pdf).hexdigest()
-    atomic_write(hotfolder / f"{name}.pdf", [pdf])
+    atomic_write(hotfolder / f"{name}.{extension}", [pdf])
     atomic_write(hotfolder / f"{name}.xml", [index_xml])
-    atomic_write(hotfolder / f"{name}.sha256", [sha256_line(digest, f"{name}.pdf")])
+    atomic_write(hotfolder / f"{name}.sha256", [sha256_line(digest, f"{name}.{extension}")])
 
 
 class _Rejected(Exception):
@@ -242,7 +252,7 @@ class XtendisHotFolder:
             self._quarantine(name)
             log.warning("xtendis: unsafe drop name quarantined")
             return None
-        pdf, xml = self.hotfolder / f"{name}.pdf", self.hotfolder / f"{name}.xml"
+        pdf, xml = self._document(name), self.hotfolder / f"{name}.xml"
         if not (pdf.exists() and xml.exists()):
             first = self._waiting_since.setdefault(name, time.monotonic())
             if time.monotonic() - first < self.incomplete_after:
@@ -259,7 +269,25 @@ class XtendisHotFolder:
         except _Rejected as rejected:
             return self._finish(name, rejected)
 
+    def _document(self, name: str) -> Path:
+        """The document file the commit marker names (``<name>.<ext>``); ``<name>.pdf`` when
+        the marker names none (or another drop's file)."""
+        marker = self.hotfolder / f"{name}.sha256"
+        try:
+            words = marker.read_text(encoding="ascii", errors="replace").split()
+        except OSError:
+            words = []
+        named = words[1] if len(words) > 1 else ""
+        if named.startswith(f"{name}.") and "/" not in named and "\\" not in named:
+            return self.hotfolder / named
+        return self.hotfolder / f"{name}.pdf"
+
     def _import(self, name: str, pdf: Path, xml: Path) -> ImportResult:
+        extension = pdf.name.removeprefix(f"{name}.").lower()
+        if extension not in EXTENSIONS:
+            raise _Rejected(
+                "FORMAT_UNSUPPORTED", f"document format {extension[:20]!r} not imported"
+            )
         expected = self._read_marker(self.hotfolder / f"{name}.sha256")
         actual = sha256_file(pdf)
         if actual != expected:
@@ -293,7 +321,7 @@ class XtendisHotFolder:
         self._next_doc += 1
         target = self.archive / archief / dossier / document_id
         target.mkdir(parents=True)
-        shutil.copyfile(pdf, target / f"{name}.pdf")
+        shutil.copyfile(pdf, target / pdf.name)
         shutil.copyfile(xml, target / "index.xml")
         (target / "sha256").write_text(actual + "\n", encoding="ascii")
         self._by_kenmerk[(archief, kenmerk)] = (document_id, dossier, actual)
@@ -319,8 +347,8 @@ class XtendisHotFolder:
             self._quarantine(name)
         else:
             result = outcome
-            for suffix in (".pdf", ".xml", ".sha256"):
-                (self.hotfolder / f"{name}{suffix}").unlink(missing_ok=True)
+            for path in self._drop_files(name):
+                path.unlink(missing_ok=True)
         self._waiting_since.pop(name, None)
         self._write_receipt(result)
         log.info("xtendis: %s -> %s %s", name, "OK" if result.ok else "FOUT", result.reason_code)
@@ -328,12 +356,19 @@ class XtendisHotFolder:
 
     def _quarantine(self, name: str) -> None:
         """Move a rejected drop to ``rejected/`` for beheer (keeps the hot folder clean)."""
-        for suffix in (".pdf", ".xml", ".sha256"):
-            source = self.hotfolder / f"{name}{suffix}"
+        for source in self._drop_files(name):
             if source.exists():
                 target = self.rejected / f"{int(time.time() * 1000)}-{source.name}"
                 with contextlib.suppress(OSError):
                     shutil.move(source, target)
+
+    def _drop_files(self, name: str) -> list[Path]:
+        """The drop's document, index and marker (the document first: the marker names it)."""
+        return [
+            self._document(name),
+            self.hotfolder / f"{name}.xml",
+            self.hotfolder / f"{name}.sha256",
+        ]
 
     def _write_receipt(self, result: ImportResult) -> None:
         q = f"{{{RECEIPT_NS}}}"

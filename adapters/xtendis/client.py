@@ -1,9 +1,10 @@
 """Xtendis' SFTP hot folder as a client: drop a document, read its receipt.
 
 Why this shape: Xtendis answers with receipt files, not synchronously, so a drop is not
-idempotent by itself. The drop protocol (``docs/file-layouts.md``) makes it safe: the pdf and
-the index are published first (temp name + rename each), the ``.sha256`` commit marker last;
-before a re-drop after a crash the caller asks :meth:`XtendisClient.already_dropped`. The pdf
+idempotent by itself. The drop protocol (``docs/file-layouts.md``) makes it safe: the document
+(``<name>.<ext>``, the extension of its detected format) and the index are published first
+(temp name + rename each), the ``.sha256`` commit marker, which names the document file, last;
+before a re-drop after a crash the caller asks :meth:`XtendisClient.already_dropped`. The file
 is streamed with SHA-256 computed on the way and checked against the source's checksum before
 anything appears under its final name, so Xtendis never imports a document Ketenbrug did not
 verify.
@@ -46,25 +47,31 @@ class XtendisClient(SftpClient):
         content: BinaryIO,
         index: XtendisIndex,
         expected_sha256: str | None = None,
+        *,
+        extension: str = "pdf",
     ) -> str:
-        """Drop ``<name>.pdf``, ``<name>.xml`` and, last, the ``<name>.sha256`` marker.
+        """Drop ``<name>.<extension>``, ``<name>.xml`` and, last, the ``<name>.sha256`` marker.
+
+        ``extension`` is that of the format detected from the content (``Bestandsformaat``);
+        the marker names the document file, so Xtendis knows which one to import.
 
         ``content`` is read in chunks, never whole. With ``expected_sha256`` a mismatch raises
         :class:`~adapters.errors.ChecksumMismatchError` (``checksum_mismatch``)
-        and the temp file is removed: nothing is published. Returns the SHA-256 of the pdf.
+        and the temp file is removed: nothing is published. Returns the SHA-256 of the document.
         A cut connection raises :class:`~adapters.errors.TransientError`; what was renamed by
         then is harmless without its marker (Xtendis ignores it, a re-drop overwrites it).
         """
         name = safe_name(name, SYSTEM)
         folder = self.config.hotfolder_dir
-        pdf, xml, marker = f"{name}.pdf", f"{name}.xml", f"{name}.sha256"
+        bestand = f"{name}.{safe_name(extension, SYSTEM)}"
+        xml, marker = f"{name}.xml", f"{name}.sha256"
         index_xml = build_index(index)  # before any upload: a bad index fails nothing remote
-        with self._sftp.guard("drop", pdf):
+        with self._sftp.guard("drop", bestand):
             sha256, size, _ = self._sftp.upload_stream(
-                folder, pdf, content, expected_sha256, operation="drop"
+                folder, bestand, content, expected_sha256, operation="drop"
             )
             self._sftp.publish_bytes(folder, xml, index_xml)
-            self._sftp.publish_bytes(folder, marker, f"{sha256}  {pdf}\n".encode("ascii"))
+            self._sftp.publish_bytes(folder, marker, f"{sha256}  {bestand}\n".encode("ascii"))
         log.info("xtendis: %s aangeleverd (%d bytes, sha256 %s…)", name, size, sha256[:12])
         return sha256
 

@@ -29,7 +29,7 @@ from adapters.document import (
     DocumentFields,
     document_parts,
     optional_str,
-    require_pdf,
+    require_archivable,
 )
 from adapters.errors import ChecksumMismatchError, InvalidMessageError, PermanentError
 from adapters.sftp.pinned import safe_name
@@ -79,7 +79,6 @@ class XtendisDrop:
                 f"Xtendis vereist {missing} voor document {document.identificatie}",
                 system=SYSTEM,
             )
-        require_pdf(document, SYSTEM)
         return cls(name, archief, documenttype, documentdatum, document, content)
 
     def index(self, bsn: str) -> XtendisIndex:
@@ -159,11 +158,20 @@ class XtendisTarget:
         return True
 
     def _drop(self, client: XtendisClient, drop: XtendisDrop, index: XtendisIndex) -> None:
-        """Stream the blob; a checksum mismatch streams it again (a read may have been bad)."""
+        """Stream the blob as ``<name>.<ext>`` of its detected format (unidentifiable content
+        is :class:`~adapters.document.UnsupportedFormatError`); a checksum mismatch streams it
+        again (a read may have been bad)."""
         for attempt in range(1, self.checksum_attempts + 1):
             try:
                 with drop.content.open(SYSTEM, "drop") as handle:
-                    client.drop(drop.name, handle, index, expected_sha256=drop.content.sha256)
+                    formaat = require_archivable(handle, drop.document, SYSTEM)
+                    client.drop(
+                        drop.name,
+                        handle,
+                        index,
+                        expected_sha256=drop.content.sha256,
+                        extension=formaat.extension,
+                    )
                 return
             except ChecksumMismatchError:
                 if attempt == self.checksum_attempts:

@@ -69,8 +69,8 @@ REASONS: dict[str, tuple[str, str]] = {
         "Laat het document opnieuw aanbieden door het bronsysteem, of sla over.",
     ),
     "unsupported_format": (
-        "Het documentformaat wordt door het doelsysteem niet ondersteund.",
-        "Zet het document om in het bronsysteem, of sla over met een reden.",
+        "Formaat niet herkend: de inhoud is geen pdf, png, jpeg, tiff, docx of odt.",
+        "Laat het document in een van deze formaten aanleveren, of sla over met een reden.",
     ),
     "document_missing": (
         "Het document staat niet in de export van Allegro.",

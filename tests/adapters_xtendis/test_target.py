@@ -29,7 +29,7 @@ from adapters.document import (
     DocumentContent,
     DocumentFields,
     UnsupportedFormatError,
-    require_pdf,
+    require_archivable,
 )
 from adapters.errors import (
     AmbiguousWriteError,
@@ -45,9 +45,10 @@ from adapters.xtendis import (
     XtendisConfig,
     XtendisRejectedError,
 )
+from adapters.xtendis.index import XtendisIndex, build_index
 from adapters.xtendis.target import XtendisTarget
 from simulators.sftp import TcpProxy
-from simulators.xtendis import XtendisHotFolder
+from simulators.xtendis import XtendisHotFolder, drop_local
 from stuf.xml import parse_xml
 from tests.adapters_xtendis.rss import MB, generated_file
 
@@ -354,7 +355,6 @@ def test_unsafe_names_are_refused_before_anything_is_written(
         ({"creatiedatum": "01-03-2024"}, InvalidMessageError),
         ({"titel": "  "}, InvalidMessageError),
         ({"archief": ""}, InvalidMessageError),
-        ({"formaat": "application/vnd.ms-word"}, UnsupportedFormatError),
     ],
 )
 def test_an_incomplete_operation_is_a_dead_letter_before_connecting(
@@ -391,11 +391,58 @@ def test_operation_contract_parsing(tmp_path: Path) -> None:
         DocumentFields.from_data({"identificatie": 5, "titel": "T"})
     with pytest.raises(ContentUnavailableError):
         DocumentContent(str(tmp_path / "weg.bin"), content["sha256"], 1).open()
-    for formaat in (None, "application/pdf", "PDF", ".pdf", "application/pdf; version=1.4"):
-        require_pdf(DocumentFields("D1", "T", formaat=formaat), "xtendis")
-    for formaat in ("docx", "image/pdf-ish", "application/msword"):
-        with pytest.raises(UnsupportedFormatError):
-            require_pdf(DocumentFields("D1", "T", formaat=formaat), "xtendis")
+    # The format comes from the bytes: whatever ``formaat`` says, a pdf is a pdf ...
+    for formaat in (None, "application/pdf", "docx", "application/msword"):
+        with parsed.open() as handle:
+            found = require_archivable(handle, DocumentFields("D1", "T", formaat=formaat), "x")
+            assert found.extension == "pdf" and handle.tell() == 0
+    # ... and text is refused even when it claims to be a pdf (no BSN in the message).
+    text = DocumentContent.from_data(blob(tmp_path, b"Beste meneer, BSN 123456782.\n", "txt"))
+    for formaat in (None, "application/pdf"):
+        with text.open() as handle, pytest.raises(UnsupportedFormatError) as caught:
+            require_archivable(handle, DocumentFields("D-123456782", "T", formaat=formaat), "x")
+        assert caught.value.reason == "unsupported_format"
+        assert "niet herkend" in str(caught.value) and "123456782" not in str(caught.value)
+
+
+def test_unidentifiable_content_is_a_dead_letter_and_nothing_is_dropped(
+    make_target: MakeTarget, hotfolder: XtendisHotFolder, tmp_path: Path
+) -> None:
+    """The declared ``formaat`` is not trusted: text that says it is a pdf is refused."""
+    operation = _op(blob(tmp_path, b"platte tekst, geen pdf\n" * 50), formaat="application/pdf")
+    with hotfolder, pytest.raises(UnsupportedFormatError) as caught:
+        make_target().apply(operation)
+    assert caught.value.reason == "unsupported_format"
+    assert _final_names(hotfolder) == [] and hotfolder.documents() == []
+
+
+def test_a_png_is_dropped_as_png_whatever_its_declared_format(
+    make_target: MakeTarget, hotfolder: XtendisHotFolder, tmp_path: Path
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + random.Random(3).randbytes(2_000)
+    operation = _op(blob(tmp_path, png), formaat="application/pdf", bestandsnaam="foto.pdf")
+    with hotfolder:
+        make_target().apply(operation)
+    (stored,) = hotfolder.documents()
+    assert sorted(p.name for p in stored.iterdir()) == ["D01-0a1b2c3d.png", "index.xml", "sha256"]
+    assert (stored / "D01-0a1b2c3d.png").read_bytes() == png
+    result = hotfolder.results[-1]
+    assert result.ok and not result.duplicate
+
+
+def test_the_simulator_refuses_a_drop_of_a_format_it_does_not_import(
+    hotfolder: XtendisHotFolder,
+) -> None:
+    index = build_index(
+        XtendisIndex("WERK_INKOMEN", BSN, "K-1", "Brief", "2024-03-01", "Brief", zaaknummer=ZAAK)
+    )
+    drop_local(hotfolder.hotfolder, "tekst", b"platte tekst", index, extension="txt")
+    drop_local(hotfolder.hotfolder, "brief", b"PK\x03\x04 (docx)", index, extension="docx")
+    results = {r.name: r for r in hotfolder.process_once()}
+    assert results["tekst"].reason_code == "FORMAT_UNSUPPORTED" and not results["tekst"].ok
+    assert results["brief"].ok
+    (stored,) = hotfolder.documents()
+    assert (stored / "brief.docx").exists()
 
 
 def test_a_default_documenttype_stands_in_for_a_missing_one(
