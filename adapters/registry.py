@@ -96,8 +96,9 @@ class SourceContext:
 class TargetContext:
     """What a target factory may use besides its config.
 
-    ``dossier_bsn``: a zaak identificatie to its client's BSN, read from the system of record
-    (``AdapterRegistration.bsn_lookup``) when a target needs it; never stored.
+    ``dossier_bsn``: a zaak identificatie to its client's BSN, read from the systems of record
+    (every ``AdapterRegistration.bsn_lookup`` in play, the zaaksysteem first, then the others
+    by name: ``sync.tasks.flow.compose_dossier_bsn``) when a target needs it; never stored.
     """
 
     settings: Any
@@ -129,7 +130,7 @@ class AdapterRegistration:
     targets: Mapping[str, str] = field(default_factory=dict)  # flow -> target factory
     mapping_tables: tuple[str, ...] = ()
     probe: str | None = None  # (config) -> None: the hook's test_connection
-    bsn_lookup: str | None = None  # (config) -> (lookup, close): this system holds the BSN
+    bsn_lookup: str | None = None  # (config) -> (DossierBsn, close): it holds clients' BSNs
     simulator: str | None = None  # dotted name in simulators/ (tests and demo only)
     contract: str | None = None  # dotted name of the contract harness (tests only)
     roles: tuple[str, ...] = ()  # the parts it can play in a flow (adapters.roles)

@@ -38,6 +38,19 @@ def _targets(flow: str, tenant: Tenant) -> dict[str, Any]:
     return {r.system: config(r, tenant) for r in registry.targets_for(flow)}
 
 
+def _bsn_sources(tenant: Tenant) -> dict[str, Any]:
+    """The configs of the linked systems that hold clients' BSNs (``bsn_lookup``), for a task
+    that may deliver any source's documents (the resends): Allegro only when it is linked."""
+    found = {}
+    for registration in registry.registrations().values():
+        if registration.bsn_lookup and registration.conn_id:
+            try:
+                found[registration.system] = config(registration, tenant)
+            except AirflowNotFoundException:
+                continue  # not linked: its dossiers are not looked up
+    return found
+
+
 def _run_ref() -> str:
     return f"airflow:{get_current_context()['run_id']}"
 
@@ -74,7 +87,8 @@ def flow_dag(
             """
             from sync.tasks.flow import flow_kind, run_resends
 
-            return run_resends(flow_kind(flow), settings=settings(tenant), **_targets(flow, tenant))
+            configs = {**_bsn_sources(tenant), **_targets(flow, tenant)}
+            return run_resends(flow_kind(flow), settings=settings(tenant), **configs)
 
         @task(pool=targets_pool, map_index_template="partitie {{ task.op_kwargs['partition'] }}")
         def deliver_inbox(partition: int) -> dict[str, object]:

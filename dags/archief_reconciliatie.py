@@ -15,6 +15,7 @@ from datetime import timedelta
 from airflow.sdk import DAG, get_current_context, task
 
 from adapters import registry
+from adapters.roles import ZAAKSYSTEEM
 from privacy.masking import install_log_masking
 from sync.tenants import Tenant
 
@@ -31,6 +32,16 @@ Vergelijkt alle documenten in MyLex (oud archief) met het nieuwe archief op iden
 controlegetal. Ontbreekt een document in MyLex, dan zet Ketenbrug het er meteen opnieuw in.
 Elk ander verschil is een *drift-item* voor beheer: *Ketenbrug beheer* → Archief. Nieuwe
 drift-items staan in de notitie bij de run (en beheer krijgt een melding als die is ingesteld).
+Na de reconciliatie leest *controleer_bestanden* een deel van de bestanden in MyLex opnieuw
+(binnen een budget in MB per nacht, zo dat elk bestand binnen de cyclus aan de beurt komt) en
+vergelijkt de inhoud met de vastgelegde SHA-256; *controleer_xtendis* legt de afgeleverde
+aanleveringen naast de ontvangstbevestigingen van Xtendis.
+De taak *migreer* brengt documenten die alleen MyLex heeft (van vóór de e-Suite) naar het
+nieuwe archief, binnen het budget van de nacht (`KETENBRUG_MIGRATIE_DOCUMENTEN`,
+`KETENBRUG_MIGRATIE_MB`); de voortgang en een schatting van de resterende nachten staan in het
+resultaat en op *Archief*.
+Daarna zet de taak *vernietigingslijst* documenten waarvan de bewaartermijn verstreken is op de
+vernietigingslijst (*Archief* → Vernietigingslijst); Ketenbrug vernietigt zelf nooit iets.
 """
 
 
@@ -63,7 +74,62 @@ def archief_dag(tenant: Tenant) -> DAG:
                 run_ref=f"airflow:{run_id}",
             )
 
-        reconcile()
+        @task(pool="mylex")
+        def vernietigingslijst() -> dict[str, object]:
+            """Propose documents past their bewaartermijn to beheer; destroys nothing."""
+            from sync.vernietiging import run_vernietigingslijst_mylex
+
+            run_id = get_current_context()["run_id"]
+            return run_vernietigingslijst_mylex(
+                mylex=config(registry.get("mylex"), tenant),
+                settings=settings(tenant),
+                run_ref=f"airflow:{run_id}",
+            )
+
+        @task(pool="mylex")
+        def controleer_bestanden() -> dict[str, object]:
+            """Re-read a sample of MyLex's files (byte budget); repair damaged ones."""
+            from sync.bestandscontrole import run_bestandscontrole
+
+            run_id = get_current_context()["run_id"]
+            return run_bestandscontrole(
+                esuite=config(registry.get("esuite"), tenant),
+                mylex=config(registry.get("mylex"), tenant),
+                settings=settings(tenant),
+                run_ref=f"airflow:{run_id}",
+            )
+
+        @task(pool=registry.get("xtendis").pool.name)
+        def controleer_xtendis() -> dict[str, object]:
+            """The ledger's delivered Xtendis drops against Xtendis' receipts."""
+            from sync.xtendis_controle import run_xtendis_controle
+
+            run_id = get_current_context()["run_id"]
+            return run_xtendis_controle(
+                xtendis=config(registry.get("xtendis"), tenant),
+                settings=settings(tenant),
+                run_ref=f"airflow:{run_id}",
+            )
+
+        @task(pool="mylex")
+        def migreer() -> dict[str, object]:
+            """Bring documents only MyLex holds into the new archive, within tonight's budget."""
+            from sync.tasks.migratie import run_migratie, run_migratie_resends
+
+            run_id = get_current_context()["run_id"]
+            zaaksysteem = registry.get(registry.role_system(ZAAKSYSTEEM))
+            arguments = {
+                "zaaksysteem_config": config(zaaksysteem, tenant),
+                "mylex": config(registry.get("mylex"), tenant),
+                "settings": settings(tenant),
+            }
+            resent = run_migratie_resends(**arguments)
+            return {**run_migratie(**arguments, run_ref=f"airflow:{run_id}"), "resends": resent}
+
+        gedaan = reconcile()
+        gedaan >> migreer()
+        gedaan >> vernietigingslijst()
+        gedaan >> [controleer_bestanden(), controleer_xtendis()]
 
     return ketenbrug_archief_reconciliatie()
 

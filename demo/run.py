@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from demo.airflow import DagRunResult, LocalAirflow, free_port
+from demo.archief import demo_archief
 from demo.ketens import run_ketens, start_keten_simulators
 from demo.ui import demo_home, ui_env
 from privacy.masking import install_log_masking
@@ -196,6 +197,12 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
             for flow, system, title in flow_sources():
                 report = flow_report(store, flow, since=round_start, source_system=system)
                 print(format_report(f"  {title}", report))
+            if round_nr == 1:
+                print(
+                    "  Functiescheiding (mappings/zaaktype_routering.csv): Allegro's "
+                    "schuldhulpzaken gaan niet naar de e-Suite of MijnLoket ('al in de pas': niets "
+                    "te schrijven), hun documenten niet naar de e-Suite of MyLex"
+                )
             if result.state != "success":
                 print(f"  zie het Airflow-log: {result.log_path}")
                 return 1
@@ -212,6 +219,9 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
         total = flow_report(store, "documenten", since=started)
         print(format_report("Totaal documenten-flow (beide rondes)", total))
         if _reconcile(airflow, store, mylex) != 0:
+            return 1
+        esuite_store = esuite.app.store  # type: ignore[attr-defined]
+        if demo_archief(airflow, store, mylex, esuite_store, run_dag) != 0:
             return 1
         ketens = (airflow, store, esuite, sims, exporter, xtendis)
         if run_ketens(*ketens, inbox_url=inbox.url, gws4all_cert=gws4all_cert) != 0:

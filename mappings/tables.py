@@ -21,10 +21,19 @@ mapped volgnummer exists in the chain of every e-Suite zaaktype of that bronsyst
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+
+from mappings.archiefbeleid import ARCHIEFBELEID, Archiefbeleid, load_archiefbeleid
+from mappings.zaaktype_routering import (
+    ZAAKTYPE_ROUTERING,
+    ZaaktypeRoutering,
+    load_zaaktype_routering,
+    validate_zaaktype_routering,
+)
 
 __all__ = [
     "DEFAULT_DIR",
@@ -94,6 +103,11 @@ class MappingTables:
     #: (zaaktype, volgnummer) -> who sets that status on a zaak that started in the e-Suite
     #: (``status_eigenaar.csv``; a step not listed belongs to the backoffice)
     eigenaren: dict[tuple[str, int], str] = field(default_factory=dict)
+    #: Retention per zaaktype (``archiefbeleid.csv``, mappings/archiefbeleid.py), when present.
+    archiefbeleid: Archiefbeleid | None = None
+    #: Functiescheiding: the systems a zaaktype's zaken and documents go to
+    #: (``zaaktype_routering.csv``, mappings/zaaktype_routering.py; without it: the defaults).
+    zaaktype_routering: ZaaktypeRoutering = field(default_factory=ZaaktypeRoutering)
 
     def status_eigenaar(self, zaaktype: str, volgnummer: int) -> str | None:
         """The side that owns this step of the chain, or None: the backoffice does."""
@@ -262,12 +276,25 @@ def validate_tables(folder: Path = DEFAULT_DIR) -> list[str]:
 
     if (folder / DOORGIFTE).exists() and not findings:
         findings += validate_doorgifte(folder, _load(folder)[0])
+    # Retention per zaaktype (mappings/archiefbeleid.py), checked when the folder holds it.
+    from mappings.archiefbeleid import validate_archiefbeleid
+
+    if (folder / ARCHIEFBELEID).exists():
+        findings += validate_archiefbeleid(folder)
+    # The zaaktype routing (functiescheiding, mappings/zaaktype_routering.py), when present.
+    if (folder / ZAAKTYPE_ROUTERING).exists():
+        findings += validate_zaaktype_routering(folder)
     return findings
 
 
 def load_tables(folder: Path | None = None) -> MappingTables:
     """Load the tables, refusing (MappingError) when any finding exists: never half a table."""
-    tables, findings = _load(folder or DEFAULT_DIR)
+    folder = folder or DEFAULT_DIR
+    tables, findings = _load(folder)
     if findings:
         raise MappingError(findings)
+    if (folder / ARCHIEFBELEID).exists():
+        tables = dataclasses.replace(tables, archiefbeleid=load_archiefbeleid(folder))
+    routering = load_zaaktype_routering(folder)
+    tables = dataclasses.replace(tables, zaaktype_routering=routering)
     return tables

@@ -8,9 +8,12 @@ a checksum changed, a document only MyLex has.
 
 Layout (see ``docs/file-layouts.md``)::
 
-    archief/<jaar>/<zaak-identificatie>/<identificatie>.pdf
-    archief/<jaar>/<zaak-identificatie>/<identificatie>.MDTO.xml             (informatieobject)
-    archief/<jaar>/<zaak-identificatie>/<identificatie>.pdf.bestand.MDTO.xml (bestand)
+    archief/<jaar>/<zaak-identificatie>/<identificatie>.<ext>
+    archief/<jaar>/<zaak-identificatie>/<identificatie>.MDTO.xml               (informatieobject)
+    archief/<jaar>/<zaak-identificatie>/<identificatie>.<ext>.bestand.MDTO.xml (bestand)
+
+``<ext>`` is the content's format (``pdf`` for every seeded document; Ketenbrug also archives
+``png``, ``jpg``, ``tif``, ``docx`` and ``odt``).
 
 The naming follows the MDTO SIP specification (``<naam>.MDTO.xml``,
 ``<bestandsnaam>.bestand.MDTO.xml``). Documents come from :mod:`simulators.synthetic`, so a
@@ -35,6 +38,7 @@ from stuf.xml import load_schema, parse_xml, parse_xml_file
 
 __all__ = [
     "MDTO_NS",
+    "PRONOM",
     "SCHEMA_PATH",
     "ArchiefDocument",
     "MyLexArchive",
@@ -52,6 +56,16 @@ BRON = "MyLex"
 _Q = f"{{{MDTO_NS}}}"
 _ARCHIEFVORMER = ("Gemeente Enschede", "gm0153", "TOOI")
 _WAARDERING = {"V": "Te vernietigen", "B": "Blijvend te bewaren"}
+_BESTAND = ".bestand.MDTO.xml"
+#: PRONOM (label, code) recorded per content extension; seeded documents are PDF 1.4.
+PRONOM = {
+    "pdf": ("Acrobat PDF 1.4 - Portable Document Format", "fmt/18"),
+    "png": ("Portable Network Graphics 1.2", "fmt/13"),
+    "jpg": ("JPEG File Interchange Format 1.01", "fmt/43"),
+    "tif": ("Tagged Image File Format", "fmt/353"),
+    "docx": ("Microsoft Word for Windows 2007 onwards", "fmt/412"),
+    "odt": ("OpenDocument Text 1.2", "fmt/291"),
+}
 
 
 @functools.cache
@@ -169,7 +183,9 @@ def informatieobject_xml(doc: SynthDocument, *, bestand_naam: str, waardering: s
 def bestand_xml(
     doc: SynthDocument, *, naam: str, omvang: int, sha256: str, checksum_datum: datetime
 ) -> bytes:
-    """The bestand sidecar: omvang, bestandsformaat (PRONOM), checksum SHA256."""
+    """The bestand sidecar: omvang, bestandsformaat (PRONOM, by ``naam``'s extension), checksum
+    SHA256."""
+    label, code = PRONOM[naam.rpartition(".")[2].lower()]
     root = _mdto_root()
     bestand = _sub(root, "bestand")
     ident = _sub(bestand, "identificatie")
@@ -177,13 +193,7 @@ def bestand_xml(
     _sub(ident, "identificatieBron", BRON)
     _sub(bestand, "naam", naam)
     _sub(bestand, "omvang", str(omvang))
-    _begrip(
-        bestand,
-        "bestandsformaat",
-        "Acrobat PDF 1.4 - Portable Document Format",
-        "PRONOM-register",
-        "fmt/18",
-    )
+    _begrip(bestand, "bestandsformaat", label, "PRONOM-register", code)
     checksum = _sub(bestand, "checksum")
     _begrip(checksum, "checksumAlgoritme", "SHA256", "Begrippenlijst ChecksumAlgoritme MDTO")
     _sub(checksum, "checksumWaarde", sha256)
@@ -222,30 +232,40 @@ class MyLexArchive:
         return written
 
     def write_document(
-        self, doc: SynthDocument, *, year: int | None = None, waardering: str = "V"
+        self,
+        doc: SynthDocument,
+        *,
+        year: int | None = None,
+        waardering: str = "V",
+        extension: str = "pdf",
+        content: bytes | None = None,
     ) -> ArchiefDocument:
-        """Store content (streamed) and both MDTO sidecars; content first, metadata last."""
+        """Store content (streamed) and both MDTO sidecars; content first, metadata last.
+
+        ``extension`` (a key of :data:`PRONOM`) names the file; ``content`` replaces the
+        document's seeded PDF bytes (e.g. a png written with ``extension="png"``).
+        """
         folder = (
             self.archief / str(year or doc.creatiedatum.year) / (doc.zaak_identificatie or "los")
         )
         folder.mkdir(parents=True, exist_ok=True)
-        naam = f"{doc.identificatie}.pdf"
-        content = folder / naam
-        omvang = atomic_write(content, doc.iter_bytes())
-        digest = sha256_file(content)
+        naam = f"{doc.identificatie}.{extension}"
+        path = folder / naam
+        omvang = atomic_write(path, doc.iter_bytes() if content is None else [content])
+        digest = sha256_file(path)
         checked = datetime.combine(doc.creatiedatum, time(12, 0), tzinfo=TZ)
         bestand = bestand_xml(doc, naam=naam, omvang=omvang, sha256=digest, checksum_datum=checked)
-        atomic_write(folder / f"{naam}.bestand.MDTO.xml", [bestand])
+        atomic_write(folder / f"{naam}{_BESTAND}", [bestand])
         informatieobject = informatieobject_xml(doc, bestand_naam=naam, waardering=waardering)
         atomic_write(folder / f"{doc.identificatie}.MDTO.xml", [informatieobject])
         return ArchiefDocument(
-            doc.identificatie, doc.titel, self._rel(content), omvang, digest, doc.zaak_identificatie
+            doc.identificatie, doc.titel, self._rel(path), omvang, digest, doc.zaak_identificatie
         )
 
     # ------------------------------------------------------------------ reading
     def inventory(self) -> Iterator[ArchiefDocument]:
         """Every document as its metadata describes it, streamed, in path order."""
-        for meta in sorted(self.archief.rglob("*.bestand.MDTO.xml")):
+        for meta in sorted(self.archief.rglob(f"*{_BESTAND}")):
             tree = parse_xml_file(meta)
             bestand = tree.find(_Q + "bestand")
             if bestand is None:
@@ -253,7 +273,7 @@ class MyLexArchive:
             rep = bestand.find(
                 f"{_Q}isRepresentatieVan/{_Q}verwijzingIdentificatie/{_Q}identificatieKenmerk"
             )
-            content = meta.with_name(meta.name.removesuffix(".bestand.MDTO.xml"))
+            content = meta.with_name(meta.name.removesuffix(_BESTAND))  # <id>.<ext>, any ext
             yield ArchiefDocument(
                 identificatie=(rep.text or "") if rep is not None else "",
                 naam=bestand.findtext(f"{_Q}isRepresentatieVan/{_Q}verwijzingNaam") or "",
@@ -304,16 +324,16 @@ class MyLexArchive:
     def change_checksum(self, identificatie: str, *, mode: str = "content") -> None:
         """Drift: ``content`` flips bytes in the file (bit rot / a bad migration);
         ``metadata`` rewrites the recorded checksum (a wrong MDTO record)."""
-        content = next((p for p in self._files_of(identificatie) if p.suffix == ".pdf"), None)
-        if content is None:
+        meta = next((p for p in self._files_of(identificatie) if p.name.endswith(_BESTAND)), None)
+        if meta is None:
             raise KeyError(identificatie)
+        content = meta.with_name(meta.name.removesuffix(_BESTAND))
         if mode == "content":
             data = bytearray(content.read_bytes())
             middle = len(data) // 2
             data[middle] ^= 0xFF
             atomic_write(content, [bytes(data)])
             return
-        meta = content.with_name(content.name + ".bestand.MDTO.xml")
         tree = parse_xml_file(meta)
         waarde = tree.find(f"{_Q}bestand/{_Q}checksum/{_Q}checksumWaarde")
         assert waarde is not None
@@ -349,3 +369,70 @@ class MyLexArchive:
             self.change_checksum(identificatie)
         added = [self.add_extra_document().identificatie for _ in range(extra)]
         return {"missing": removed, "changed": altered, "extra": added}
+
+    def add_old_document(
+        self,
+        *,
+        year: int = 2015,
+        zaak: str | None = None,
+        zaaktype: str | None = None,
+        client: str | None = None,
+        size: int | None = None,
+        afgesloten: date | None = None,
+    ) -> ArchiefDocument:
+        """A document from before the zaak systems, only in MyLex (the migration's input).
+
+        ``zaak``: the folder and ``isOnderdeelVan`` (default ``MLX-<jaar>-DOSSIER``);
+        ``zaaktype``: recorded as MDTO ``classificatie``; ``client``: a client number recorded
+        as ``betrokkene`` (never a BSN), which names the client's historisch dossier;
+        ``afgesloten``: the zaak's end, from which the bewaartermijn runs
+        (``termijnStartdatumLooptijd``).
+        """
+        self._extra += 1
+        identificatie = f"MLX-{year}-{self.seed:03d}-{self._extra:06d}"
+        doc = SynthDocument(
+            identificatie=identificatie,
+            zaak_identificatie=zaak or f"MLX-{year}-DOSSIER",
+            titel=f"Brief uit {year} (oud archief)",
+            bestandsnaam=f"{identificatie}.pdf",
+            creatiedatum=date(year, 3, 1 + self._extra % 27),
+            size=size or self._rng.randint(2_000, 8_000),
+            seed=self._rng.randrange(1 << 40),
+            lines=("Oud archief", f"Kenmerk {identificatie}"),
+            auteur="Afdeling Werk en Inkomen",
+        )
+        written = self.write_document(doc, year=year)
+        if zaaktype or client or afgesloten:
+            sidecar = self.archief / Path(written.path).parent / f"{identificatie}.MDTO.xml"
+            atomic_write(sidecar, [_enrich(sidecar.read_bytes(), zaaktype, client, afgesloten)])
+        return written
+
+
+def _enrich(
+    xml: bytes, zaaktype: str | None, client: str | None, afgesloten: date | None = None
+) -> bytes:
+    """Add ``classificatie`` (zaaktype), ``betrokkene`` (client number) and the start of the
+    bewaartermijn, each in XSD order."""
+    tree = parse_xml(xml)
+    io = tree.find(_Q + "informatieobject")
+    assert io is not None
+    looptijd = io.find(f"{_Q}bewaartermijn/{_Q}termijnLooptijd")
+    if afgesloten and looptijd is not None:
+        start = etree.Element(_Q + "termijnStartdatumLooptijd")
+        start.text = afgesloten.isoformat()
+        looptijd.addprevious(start)
+    if zaaktype:
+        after = io.find(_Q + "aggregatieniveau")
+        assert after is not None
+        classificatie = etree.Element(_Q + "classificatie")
+        _sub(classificatie, "begripLabel", f"Zaaktype {zaaktype}")
+        _sub(classificatie, "begripCode", zaaktype)
+        _sub(_sub(classificatie, "begripBegrippenlijst"), "verwijzingNaam", "Zaaktypecatalogus")
+        after.addnext(classificatie)
+    if client:
+        after = io.findall(_Q + "archiefvormer")[-1]
+        betrokkene = etree.Element(_Q + "betrokkene")
+        _begrip(betrokkene, "betrokkeneTypeRelatie", "Cliënt", "Begrippenlijst Betrokkenen")
+        _verwijzing(betrokkene, "betrokkeneActor", "Cliënt", client, "GWS4all")
+        after.addnext(betrokkene)
+    return _serialise(tree)

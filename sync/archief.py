@@ -17,7 +17,7 @@ archive lacks, is left for beheer: Ketenbrug cannot know which side is right.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO, Protocol
@@ -25,7 +25,7 @@ from typing import Any, BinaryIO, Protocol
 from sqlalchemy import func, select, update
 
 from adapters.base import Operation, RecordError, SourceBatch, SourceRecord
-from adapters.errors import PermanentError
+from adapters.errors import PermanentError, TransientError
 from adapters.esuite.archive import EsuiteArchive
 from adapters.esuite.client import EsuiteClient
 from adapters.esuite.config import EsuiteConfig
@@ -35,11 +35,14 @@ from adapters.mylex.client import MyLexClient
 from adapters.mylex.config import MyLexConfig
 from adapters.mylex.target import ARCHIVEER_DOCUMENT, MyLexTarget
 from mappings import load_tables
+from sync.archiefbeleid import archief_gegevens
 from sync.blobs import BlobStore
 from sync.config import Settings, load_settings
 from sync.drain import finish_run, start_run
 from sync.engine import BatchOutcome, Engine, PlanContext, RetryPolicy
+from sync.herindeling import Herindeling, HerindelingResult
 from sync.reconcile import (
+    MERGE_KINDS,
     ArchiveEntry,
     DriftItem,
     DriftKind,
@@ -54,8 +57,10 @@ from sync.store.models import DriftItemRow, DriftState, utcnow
 
 __all__ = [
     "FLOW_NAME",
+    "Beschadigd",
     "HerstelFlow",
     "ReconciliatieResult",
+    "herstel_beschadigd",
     "open_drift",
     "reconcile_archives",
     "run_archief_reconciliatie",
@@ -88,6 +93,7 @@ class ReconciliatieResult:
     repair_outcome: BatchOutcome = field(default_factory=BatchOutcome)
     open_drift: int = 0
     resolved: int = 0
+    herindeling: HerindelingResult = field(default_factory=HerindelingResult)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -101,6 +107,7 @@ class ReconciliatieResult:
             "herstel_dead_letters": self.repair_outcome.dead_lettered,
             "open_drift": self.open_drift,
             "opgelost": self.resolved,
+            "herindeling": self.herindeling.as_dict(),
             "samenvatting": self.summary(),
         }
 
@@ -129,8 +136,13 @@ class HerstelFlow:
                 data={
                     "document": document,
                     "content": record.data["content"],
-                    "jaar": None,
-                    "waardering": None,
+                    # Read from the e-Suite: the document's zaak is the zaaksysteem's own.
+                    **archief_gegevens(
+                        context.identity.session,
+                        context.mappings.archiefbeleid,
+                        document.get("zaak_identificatie") or None,
+                        jaar=record.data.get("jaar"),  # a damaged file is rewritten in place
+                    ),
                 },
             )
         ]
@@ -141,7 +153,7 @@ def _entries(listing: Iterator[Any]) -> Iterator[ArchiveEntry]:
     for entry in listing:
         sha = "" if entry.sha256 is None else str(entry.sha256)
         size = -1 if entry.size is None else int(entry.size)
-        yield ArchiveEntry(str(entry.identificatie), sha, size)
+        yield ArchiveEntry(str(entry.identificatie), sha, size, str(getattr(entry, "locatie", "")))
 
 
 def reconcile_archives(
@@ -154,18 +166,23 @@ def reconcile_archives(
     blobs: BlobStore,
     run_ref: str,
     sort_chunk: int = 200_000,
+    on_left_entry: Callable[[ArchiveEntry], None] | None = None,
 ) -> ReconciliatieResult:
     """Compare, record drift, repair what is safe (when ``engine`` is given); idempotent.
 
     A rerun of the same ``run_ref`` after a crash repairs nothing twice: each repair's ledger
-    key names the document, its checksum and the run.
+    key names the document, its checksum and the run. ``on_left_entry`` sees every MyLex
+    entry as it streams by (the byte check registers its files from the same single listing).
     """
     started = utcnow()
     report = ReconcileReport()
     right = sort_external(_entries(archive.iter_documents()), chunk_size=sort_chunk)
     pending: list[DriftItem] = []
     to_repair: list[DriftItem] = []
-    for item in reconcile(_entries(mylex.iter_listing()), right, report=report):
+    left = _entries(mylex.iter_listing())
+    if on_left_entry is not None:
+        left = _tapped(left, on_left_entry)
+    for item in reconcile(left, right, report=report):
         pending.append(item)
         if item.kind is DriftKind.MISSING_IN_LEFT and repairable(item):
             to_repair.append(item)
@@ -189,6 +206,14 @@ def reconcile_archives(
     return result
 
 
+def _tapped(
+    entries: Iterator[ArchiveEntry], hook: Callable[[ArchiveEntry], None]
+) -> Iterator[ArchiveEntry]:
+    for entry in entries:
+        hook(entry)
+        yield entry
+
+
 def _record(store: Store, items: list[DriftItem], run_ref: str, seen: datetime) -> None:
     """Upsert one row per (kind, identificatie) that is not closed."""
     if not items:
@@ -199,7 +224,8 @@ def _record(store: Store, items: list[DriftItem], run_ref: str, seen: datetime) 
             (row.kind, row.identificatie): row
             for row in session.scalars(
                 select(DriftItemRow).where(
-                    DriftItemRow.state == DriftState.OPEN,
+                    # a document the migration leaves in MyLex (functiescheiding) stays decided
+                    DriftItemRow.state.in_((DriftState.OPEN, DriftState.NIET_MIGREREN)),
                     DriftItemRow.identificatie.in_([key[1] for key in keys]),
                 )
             )
@@ -219,16 +245,24 @@ def _record(store: Store, items: list[DriftItem], run_ref: str, seen: datetime) 
             row.run_ref = run_ref
             row.mylex_sha256 = item.left.sha256 if item.left else None
             row.mylex_size = item.left.size if item.left else None
+            row.mylex_locatie = (item.left.locatie or None) if item.left else None
             row.archief_sha256 = item.right.sha256 if item.right else None
             row.archief_size = item.right.size if item.right else None
 
 
 def _resolve_gone(store: Store, started: datetime) -> int:
-    """Open drift this complete pass did not see again is in step now: ``opgelost``."""
+    """Open drift this complete pass did not see again is in step now: ``opgelost``.
+
+    Only the merge-join's own kinds: a damaged file or a missing Xtendis receipt is found by
+    another check, which closes its items itself."""
     with store.session() as session:
         result = session.execute(
             update(DriftItemRow)
-            .where(DriftItemRow.state == DriftState.OPEN, DriftItemRow.last_seen_at < started)
+            .where(
+                DriftItemRow.state == DriftState.OPEN,
+                DriftItemRow.last_seen_at < started,
+                DriftItemRow.kind.in_([kind.name for kind in MERGE_KINDS]),
+            )
             .values(state=DriftState.OPGELOST, resolved_at=utcnow(), note="in orde bevonden")
         )
         return int(getattr(result, "rowcount", 0) or 0)
@@ -309,6 +343,86 @@ def _mark_repaired(chunk: list[SourceRecord | RecordError]) -> Any:
     return on_commit
 
 
+@dataclass(frozen=True)
+class Beschadigd:
+    """A MyLex file whose bytes no longer hash to what its MDTO records (the byte check)."""
+
+    identificatie: str
+    sha256: str  # what MyLex recorded: the new archive must hold exactly this content
+    size: int
+    locatie: str  # <root>/archief/<jaar>/<zaak>/<identificatie>.<ext>
+
+
+def herstel_beschadigd(
+    engine: Engine,
+    reader: DocumentReader,
+    blobs: BlobStore,
+    items: Sequence[Beschadigd],
+    run_ref: str,
+    batch_size: int = 100,
+) -> dict[str, str | None]:
+    """Rewrite each damaged file in place from the new archive, through the engine.
+
+    Returns per identificatie None when the rewrite was delivered (or made before in this run),
+    else why not (Dutch, for beheer's note): the new archive lacks the document, holds other
+    content, or files it under another zaak than MyLex's folder. The ledger key names the
+    document, the recorded checksum and the run, so a rerun of the run rewrites nothing twice
+    and the next night's run may try again.
+    """
+    outcome: dict[str, str | None] = {}
+    retry = RetryPolicy()
+    records: list[SourceRecord | RecordError] = []
+    for item in items:
+        key = f"herstel-beschadigd:{item.identificatie}:{item.sha256[:16]}:{run_ref}"
+        parts = item.locatie.split("/")
+        jaar, zaak, naam = (parts[-3], parts[-2], parts[-1]) if len(parts) >= 3 else ("", "", "")
+        if not jaar.isdigit() or naam.rpartition(".")[0] != item.identificatie:
+            outcome[item.identificatie] = "locatie in MyLex past niet bij herschrijven"
+            continue
+        try:
+            document, blob = retry.retrying()(download_document, reader, blobs, item.identificatie)
+        except PermanentError:
+            outcome[item.identificatie] = "ontbreekt in het nieuwe archief"
+            continue
+        except TransientError:
+            outcome[item.identificatie] = "nieuw archief onbereikbaar; volgende nacht opnieuw"
+            continue
+        fields = document_fields(document)
+        if blob.sha256 != item.sha256.lower() or blob.size != item.size:
+            outcome[item.identificatie] = (
+                f"nieuw archief heeft andere inhoud (sha256 {blob.sha256[:16]}…)"
+            )
+            continue
+        if (fields.get("zaak_identificatie") or "los") != zaak:
+            outcome[item.identificatie] = "nieuw archief legt het document bij een andere zaak"
+            continue
+        records.append(
+            SourceRecord(
+                source_system="esuite",
+                key=key,
+                kind="herstel_mylex",
+                data={"document": fields, "content": blob.as_content(), "jaar": int(jaar)},
+                payload_ref=f"esuite:document:{item.identificatie}",
+            )
+        )
+    for start in range(0, len(records), batch_size):
+        chunk = records[start : start + batch_size]
+        done = engine.run_batch(
+            SourceBatch(chunk), on_commit=lambda _s, _o: None, raise_when_stuck=False
+        )
+        for record in chunk:
+            identificatie = str(record.payload_ref).removeprefix("esuite:document:")
+            state = done.record_states.get(record.key)
+            outcome[identificatie] = (
+                None
+                if state in ("delivered", "in_step")
+                else "herstel in MyLex niet gelukt (zie dead letters)"
+                if state == "dead"
+                else "MyLex onbereikbaar; volgende nacht opnieuw"
+            )
+    return outcome
+
+
 def open_drift(store: Store, limit: int = 50) -> list[dict[str, object]]:
     """Open drift items for beheer (no personal data: identificaties and checksums only)."""
     with store.session() as session:
@@ -365,6 +479,15 @@ def run_archief_reconciliatie(
     run_id = start_run(store, "mylex", run_ref, flow=FLOW_NAME)
     error: str | None = None
     result: ReconciliatieResult | None = None
+    from sync.bestandscontrole import Registratie  # it builds on this module
+
+    bestanden = Registratie(store)  # the byte check's files, from this same listing
+    herindeling = Herindeling(store)  # documents filed under another year than their zaak's
+
+    def seen(entry: ArchiveEntry) -> None:
+        bestanden(entry)
+        herindeling(entry)
+
     try:
         result = reconcile_archives(
             store,
@@ -374,7 +497,10 @@ def run_archief_reconciliatie(
             engine=engine,
             blobs=BlobStore(settings.home / "blobs"),
             run_ref=run_ref,
+            on_left_entry=seen,
         )
+        bestanden.finish(complete=True)
+        result.herindeling = herindeling.move(listing)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise

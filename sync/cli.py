@@ -244,6 +244,41 @@ def _cmd_drift_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_vernietigingslijst(args: argparse.Namespace) -> int:
+    """The vernietigingslijst (proposals only: Ketenbrug never destroys a document)."""
+    from sync.vernietiging import kandidaten, write_csv
+
+    rows = kandidaten(open_store(load_settings()), args.status, limit=args.limit)
+    if args.csv:
+        written = write_csv(rows, Path(args.csv))
+        print(f"{written} voorstel(len) geschreven naar {args.csv}")
+        return 0
+    print(f"{'nr':>6}  {'document':<28} {'zaaktype':<10} {'termijn':<8} {'verstreken':<11} status")
+    for row in rows:
+        einde = row.einde.isoformat() if row.einde else "-"
+        print(
+            f"{row.id:>6}  {row.identificatie:<28} {row.zaaktype:<10} {row.bewaartermijn:<8} "
+            f"{einde:<11} {row.state}"
+        )
+    print(f"{len(rows)} voorstel(len) ({args.status}); Ketenbrug vernietigt zelf niets")
+    return 0
+
+
+def _cmd_vernietiging_judge(args: argparse.Namespace) -> int:
+    from sync.vernietiging import VernietigingRefused, afwijzen, goedkeuren
+
+    action, done = (
+        (goedkeuren, "goedgekeurd") if args.sub == "goedkeuren" else (afwijzen, "afgewezen")
+    )
+    try:
+        action(open_store(load_settings()), args.id, f"cli:{current_actor()}", args.reden)
+    except VernietigingRefused as refused:
+        print(f"niet beoordeeld: {refused}", file=sys.stderr)
+        return 1
+    print(f"voorstel {args.id} {done}")
+    return 0
+
+
 def _cmd_purge(args: argparse.Namespace) -> int:
     from sync.purge import purge_payloads
 
@@ -340,6 +375,22 @@ def build_parser() -> argparse.ArgumentParser:
     drift_list = drift.add_parser("list", help="open drift items (MyLex vs nieuw archief)")
     drift_list.add_argument("--limit", type=int, default=200)
     drift_list.set_defaults(handler=_cmd_drift_list)
+
+    destroy = commands.add_parser(
+        "vernietigingslijst", help="documents past their bewaartermijn, for beheer to judge"
+    )
+    destroy.add_argument("--csv", help="write the list to this CSV file")
+    destroy.add_argument(
+        "--status", default="voorgesteld", help="voorgesteld|goedgekeurd|afgewezen|alle"
+    )
+    destroy.add_argument("--limit", type=int, default=10_000)
+    destroy.set_defaults(handler=_cmd_vernietigingslijst)
+    judged = destroy.add_subparsers(dest="sub", required=False)
+    for verb in ("goedkeuren", "afwijzen"):
+        judge = judged.add_parser(verb, help=f"{verb}: one proposal (compare-and-set, audited)")
+        judge.add_argument("id", type=int)
+        judge.add_argument("--reden", required=True)
+        judge.set_defaults(handler=_cmd_vernietiging_judge)
 
     purge = commands.add_parser("purge", help="purge delivered payloads older than N days")
     purge.add_argument("--days", type=int, default=30)

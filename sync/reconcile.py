@@ -27,7 +27,7 @@ from typing import IO, NamedTuple
 from privacy.masking import mask_text
 
 __all__ = ["ArchiveEntry", "DriftItem", "DriftKind", "ReconcileReport", "UnsortedListingError"]
-__all__ += ["identity_translate", "reconcile", "repairable", "sort_external"]
+__all__ += ["MERGE_KINDS", "identity_translate", "reconcile", "repairable", "sort_external"]
 
 SIDE_NAMES = {"left": "MyLex", "right": "nieuw archief"}
 _by_id = attrgetter("identificatie")
@@ -39,6 +39,8 @@ class ArchiveEntry(NamedTuple):
     identificatie: str
     sha256: str
     size: int
+    #: Where the document lives in its archive (MyLex: the content file's path); not compared.
+    locatie: str = ""
 
 
 class DriftKind(enum.Enum):
@@ -47,10 +49,18 @@ class DriftKind(enum.Enum):
     MISSING_IN_LEFT = "ontbreekt in MyLex"
     MISSING_IN_RIGHT = "ontbreekt in nieuw archief"
     DIFFERENT_CHECKSUM = "andere checksum"
+    #: Found by the nightly byte check (sync.bestandscontrole), not by the merge-join.
+    BESCHADIGD = "beschadigd"
+    #: Found by the Xtendis check (sync.xtendis_controle): delivered, yet no OK receipt.
+    XTENDIS_ONTBREEKT = "ontbreekt in Xtendis"
 
     @property
     def label(self) -> str:
         return str(self.value)
+
+
+#: The kinds the merge-join itself reports (the others come from their own checks).
+MERGE_KINDS = (DriftKind.MISSING_IN_LEFT, DriftKind.MISSING_IN_RIGHT, DriftKind.DIFFERENT_CHECKSUM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +129,7 @@ class ReconcileReport:
         )
         if not self.drift_total:
             return f"{head} Geen verschillen."
-        parts = ", ".join(f"{kind.label}: {n(self.drift[kind])}" for kind in DriftKind)
+        parts = ", ".join(f"{kind.label}: {n(self.drift[kind])}" for kind in MERGE_KINDS)
         manual = self.drift_total - self.auto_repairable
         return (
             f"{head} Verschillen: {n(self.drift_total)} ({parts}); automatisch herstelbaar: "
@@ -202,16 +212,25 @@ def _open_run(path: Path, mode: str) -> IO[str]:  # any str round-trips, lone su
 
 
 def _write_run(chunk: list[ArchiveEntry], path: Path) -> None:
-    if any("\t" in e.identificatie or "\n" in e.identificatie or "\t" in e.sha256 for e in chunk):
-        raise ValueError("Identificatie of checksum met tab of regeleinde: niet te sorteren")
+    if any(
+        "\t" in e.identificatie
+        or "\n" in e.identificatie
+        or "\t" in e.sha256
+        or "\t" in e.locatie
+        or "\n" in e.locatie
+        for e in chunk
+    ):
+        raise ValueError(
+            "Identificatie, checksum of locatie met tab of regeleinde: niet te sorteren"
+        )
     with _open_run(path, "w") as run:
-        run.writelines(f"{e.identificatie}\t{e.sha256}\t{e.size}\n" for e in chunk)
+        run.writelines(f"{e.identificatie}\t{e.sha256}\t{e.size}\t{e.locatie}\n" for e in chunk)
 
 
 def _read_run(run: IO[str]) -> Iterator[ArchiveEntry]:
     for line in run:
-        identificatie, sha256, size = line[:-1].split("\t")
-        yield ArchiveEntry(identificatie, sha256, int(size))
+        identificatie, sha256, size, locatie = line[:-1].split("\t")
+        yield ArchiveEntry(identificatie, sha256, int(size), locatie)
 
 
 def sort_external(
@@ -220,7 +239,7 @@ def sort_external(
     """Sort by identificatie with at most ``chunk_size`` entries in memory (stable, like sorted()).
 
     Sorted runs are spilled to a private temporary directory (under ``tmpdir``) as
-    ``identificatie<TAB>sha256<TAB>size`` lines and merged with :func:`heapq.merge`. The
+    ``identificatie<TAB>sha256<TAB>size<TAB>locatie`` lines and merged with :func:`heapq.merge`. The
     directory is removed when the iterator is exhausted or closed (or garbage-collected).
     Input that fits in one chunk never touches the disk.
     """

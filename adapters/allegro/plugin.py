@@ -1,5 +1,8 @@
 """Allegro's registry entry: CSV exports over pinned SFTP, a source of both flows.
 
+Allegro is also where a debt-help client's BSN is found (``bsn_lookup``: its zaken exports,
+``adapters.allegro.dossier_bsn``) for the SCHULDHULP dossier in Xtendis.
+
 Allegro holds one SFTP session at a time, so its pool has one slot: every task that reads it
 runs there (``adapters.registry.flow_pool`` picks the scarcest pool).
 """
@@ -55,6 +58,8 @@ REGISTRATION = AdapterRegistration(
     ),
     mapping_tables=("zaaktypen.csv", "statussen.csv"),
     probe="adapters.allegro.plugin:probe",
+    # the system of record of debt-help clients, whose zaken stay out of the zaaksysteem
+    bsn_lookup="adapters.allegro.dossier_bsn:dossier_bsn",
     simulator="simulators.allegro:AllegroExporter",
     contract="tests.contract.harnesses:AllegroHarness",
     ui_behaviour=connection_form(SYSTEM, export_dir="export"),

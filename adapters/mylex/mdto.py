@@ -15,6 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from adapters.errors import InvalidMessageError
+from adapters.formats import PDF_1_4, Bestandsformaat
 from adapters.mylex.config import DEFAULT_ARCHIEFVORMER, Archiefvormer
 from stuf.xml import load_schema, parse_xml
 
@@ -22,6 +23,8 @@ __all__ = [
     "BRON",
     "MDTO_NS",
     "SCHEMA_PATH",
+    "SELECTIELIJST",
+    "ZAAKTYPECATALOGUS",
     "MdtoMetadata",
     "bestand_xml",
     "informatieobject_xml",
@@ -37,6 +40,8 @@ SCHEMA_PATH = Path(__file__).parent / "schema" / "MDTO-XML1.0.1.xsd"
 BRON = "MyLex"
 _Q = f"{{{MDTO_NS}}}"
 _WAARDERING = {"V": "Te vernietigen", "B": "Blijvend te bewaren"}
+SELECTIELIJST = "Selectielijst gemeenten en intergemeentelijke organen 2020"
+ZAAKTYPECATALOGUS = "Zaaktypecatalogus"
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,11 @@ class MdtoMetadata:
     """What MyLex records about one document besides its bytes (no BSN, ever).
 
     ``jaar`` is the zaak's start year (the archive folder); it defaults to the creation year.
-    ``waardering`` is ``V`` (destroy after ten years) or ``B`` (keep permanently).
+    ``waardering`` is ``V`` (destroy once ``bewaartermijn`` has passed) or ``B`` (keep
+    permanently: no bewaartermijn). The retention comes from the zaaktype's archiefbeleid
+    (``mappings/archiefbeleid.csv``); the defaults are what MyLex recorded before that table.
+    ``startdatum_looptijd`` is the zaak's einddatum (the term runs from the zaak's end) and
+    ``einde_bewaartermijn`` when the term ends; both None while the zaak runs or is unknown.
     """
 
     titel: str
@@ -54,6 +63,12 @@ class MdtoMetadata:
     jaar: int | None = None
     waardering: str = "V"
     vertrouwelijkheid: str = "VERTROUWELIJK"
+    bewaartermijn: str | None = "P10Y"
+    selectielijst_categorie: str = "1.1.4"
+    selectielijst_omschrijving: str = "Verstrekken van een uitkering"
+    zaaktype: str | None = None
+    startdatum_looptijd: date | None = None
+    einde_bewaartermijn: date | None = None
 
     @property
     def folder_year(self) -> int:
@@ -123,6 +138,18 @@ def _serialise(root: etree._Element) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
+def _bewaartermijn(io: etree._Element, meta: MdtoMetadata) -> None:
+    """termijnGegevens in XSD order: trigger and start (once the zaak has ended), looptijd,
+    einddatum (when known). A V without a looptijd keeps MyLex's former ten years."""
+    termijn = _sub(io, "bewaartermijn")
+    if meta.startdatum_looptijd is not None:
+        _begrip(termijn, "termijnTriggerStartLooptijd", "Afhandeling zaak", SELECTIELIJST)
+        _sub(termijn, "termijnStartdatumLooptijd", meta.startdatum_looptijd.isoformat())
+    _sub(termijn, "termijnLooptijd", meta.bewaartermijn or "P10Y")
+    if meta.einde_bewaartermijn is not None:
+        _sub(termijn, "termijnEinddatum", meta.einde_bewaartermijn.isoformat())
+
+
 def informatieobject_xml(
     identificatie: str,
     meta: MdtoMetadata,
@@ -141,6 +168,8 @@ def informatieobject_xml(
     _sub(ident, "identificatieBron", BRON)
     _sub(io, "naam", meta.titel)
     _begrip(io, "aggregatieniveau", "Archiefstuk", "Begrippenlijst Aggregatieniveaus MDTO")
+    if meta.zaaktype:  # read back by the migration and the vernietigingslijst
+        _begrip(io, "classificatie", f"Zaaktype {meta.zaaktype}", ZAAKTYPECATALOGUS, meta.zaaktype)
     _sub(io, "omschrijving", f"{meta.titel} bij zaak {meta.zaak_identificatie}".strip())
     _sub(io, "taal", "nl")
     event = _sub(io, "event")
@@ -150,13 +179,13 @@ def informatieobject_xml(
     label = _WAARDERING[meta.waardering]
     _begrip(io, "waardering", label, "Begrippenlijst Waarderingen MDTO", meta.waardering)
     if meta.waardering == "V":
-        _sub(_sub(io, "bewaartermijn"), "termijnLooptijd", "P10Y")
+        _bewaartermijn(io, meta)
     _begrip(
         io,
         "informatiecategorie",
-        "Verstrekken van een uitkering",
-        "Selectielijst gemeenten en intergemeentelijke organen 2020",
-        "1.1.4",
+        meta.selectielijst_omschrijving or meta.selectielijst_categorie,
+        SELECTIELIJST,
+        meta.selectielijst_categorie,
     )
     if meta.zaak_identificatie:
         zaak = meta.zaak_identificatie
@@ -183,21 +212,20 @@ def bestand_xml(
     omvang: int,
     sha256: str,
     checksum_datum: datetime,
+    formaat: Bestandsformaat = PDF_1_4,
 ) -> bytes:
-    """The bestand sidecar: omvang, bestandsformaat (PRONOM fmt/18), checksum SHA256."""
+    """The bestand sidecar: omvang, bestandsformaat (PRONOM label and code), checksum SHA256.
+
+    ``formaat`` is the format detected from the content (:func:`adapters.formats.identify`);
+    the default is what MyLex recorded for every document before formats were detected.
+    """
     root, bestand = _document("bestand")
     ident = _sub(bestand, "identificatie")
     _sub(ident, "identificatieKenmerk", f"{identificatie}-B1")
     _sub(ident, "identificatieBron", BRON)
     _sub(bestand, "naam", naam)
     _sub(bestand, "omvang", str(omvang))
-    _begrip(
-        bestand,
-        "bestandsformaat",
-        "Acrobat PDF 1.4 - Portable Document Format",
-        "PRONOM-register",
-        "fmt/18",
-    )
+    _begrip(bestand, "bestandsformaat", formaat.label, "PRONOM-register", formaat.pronom)
     checksum = _sub(bestand, "checksum")
     _begrip(checksum, "checksumAlgoritme", "SHA256", "Begrippenlijst ChecksumAlgoritme MDTO")
     _sub(checksum, "checksumWaarde", sha256)

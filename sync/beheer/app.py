@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Form, Request
@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from privacy.masking import mask_text
-from sync.beheer import archief, fouten, koppel, overzicht, zoeken
+from sync.beheer import archief, fouten, koppel, overzicht, vernietiging, zoeken
 from sync.beheer.security import Authenticate, AuthRefused, Beheerder, check_csrf, make_csrf
 from sync.beheer.texts import STATES, reason_text
 from sync.store.db import Store
@@ -348,6 +348,7 @@ def create_app(config: BeheerConfig) -> FastAPI:
             items=archief.drift_items(store, status),
             status=status,
             repairs=archief.repairs(store),
+            migratie=archief.migratie(store),
             tab="archief",
         )
 
@@ -361,5 +362,35 @@ def create_app(config: BeheerConfig) -> FastAPI:
         except archief.DriftRefused as refused:
             text = f"Niet afgehandeld: {refused}"
         return back(request, "/archief", text)
+
+    @app.get("/archief/vernietigingslijst", response_class=HTMLResponse)
+    def destruction_list(
+        request: Request, user: Viewer, status: str = "voorgesteld"
+    ) -> HTMLResponse:
+        return page(
+            request,
+            user,
+            "vernietigingslijst.html",
+            rows=vernietiging.rows(store_of(), status),
+            status=status,
+            statussen=vernietiging.STATUSSEN,
+            tab="archief",
+        )
+
+    @app.post("/archief/vernietigingslijst/{kandidaat_id}/{actie}")
+    def destruction_judged(
+        request: Request,
+        user: Operator,
+        kandidaat_id: int,
+        actie: Literal["goedkeuren", "afwijzen"],
+        reden: Annotated[str, Form()] = "",
+    ) -> RedirectResponse:
+        try:
+            text = vernietiging.judge(
+                store_of(), kandidaat_id, actie, actor=user.actor, reason=reden
+            )
+        except vernietiging.VernietigingRefused as refused:
+            text = f"Niet beoordeeld: {refused}"
+        return back(request, "/archief/vernietigingslijst", text)
 
     return app

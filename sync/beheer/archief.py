@@ -15,6 +15,7 @@ from privacy.masking import mask_text
 from sync.audit import audit
 from sync.beheer.overzicht import RunTotals, as_utc
 from sync.beheer.overzicht import _runs as flow_runs
+from sync.migratie import Budget, MigratieVoortgang
 from sync.store.db import Store
 from sync.store.models import DriftItemRow, DriftState, LedgerEntry, LedgerState, utcnow
 
@@ -25,6 +26,8 @@ _KIND_TEXT = {
     "MISSING_IN_LEFT": "ontbreekt in MyLex",
     "MISSING_IN_RIGHT": "ontbreekt in nieuw archief",
     "DIFFERENT_CHECKSUM": "andere checksum",
+    "BESCHADIGD": "beschadigd",
+    "XTENDIS_ONTBREEKT": "ontbreekt in Xtendis",
 }
 
 
@@ -47,6 +50,27 @@ class DriftRow:
 
 def _side(sha: str | None, size: int | None) -> str:
     return "—" if sha is None else f"{sha[:12]}… ({size or 0} bytes)"
+
+
+@dataclass(frozen=True)
+class Migratie:
+    """The migration MyLex → new archive as beheer sees it: progress, estimate, latest nights."""
+
+    voortgang: MigratieVoortgang
+    budget: Budget
+    nachten: int
+    runs: list[RunTotals]
+
+
+def migratie(store: Store) -> Migratie:
+    """Where the migration stands and how many nights are left at the configured budget."""
+    from sync.migratie import FLOW_NAME as MIGRATIE_FLOW
+    from sync.migratie import voortgang
+    from sync.tasks.migratie import budget_from_env
+
+    stand, budget = voortgang(store), budget_from_env()
+    runs = list(reversed(flow_runs(store, MIGRATIE_FLOW)))[:10]
+    return Migratie(stand, budget, stand.nachten(budget), runs)
 
 
 def reconciliations(store: Store) -> list[RunTotals]:

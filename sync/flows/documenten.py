@@ -16,6 +16,12 @@ there). Documents read *from* the zaaksysteem go to the dossier and archief only
 updateZaakdocument with new content is a new version: a new version in the zaaksysteem, a new
 drop in Xtendis (which keeps versions), the MyLex copy overwritten. One without content
 (metadata only) changes nothing in the archives and is counted as in step.
+
+Functiescheiding (``mappings/zaaktype_routering.csv``): the zaaktype of the document's zaak
+(``sync.zaak_kenmerken``, recorded by the zaken flow) decides which of the three writes are
+planned and which Xtendis archive the dossier write goes to. A debt-help document (Allegro)
+goes to the SCHULDHULP archive in Xtendis only; one whose zaak is not known takes its source's
+fail-safe route (``ZaaktypeRoutering.route``).
 """
 
 from __future__ import annotations
@@ -35,14 +41,19 @@ from adapters.document import (
 )
 from adapters.errors import PermanentError, ZaakOnbekendError
 from adapters.roles import ARCHIEF, DOSSIER, ZAAKSYSTEEM
+from mappings.zaaktype_routering import Route
+from privacy.masking import mask_text
+from sync.archiefbeleid import archief_gegevens
 from sync.engine import PlanContext
+from sync.zaak_kenmerken import ZaakKenmerken
 
 __all__ = ["ARCHIEF_PER_BRON", "FLOW_NAME", "DocumentenFlow", "dossier_drop", "drop_name"]
 
 log = logging.getLogger(__name__)
 
 FLOW_NAME = "documenten"
-# The Xtendis archive a source's documents belong in (income support, debt help).
+# The Xtendis archive a source's documents belong in (income support, debt help): for callers
+# outside this flow; the flow itself follows the zaaktype's route (zaaktype_routering.csv).
 ARCHIEF_PER_BRON = {"gws4all": "WERK_INKOMEN", "allegro": "SCHULDHULP", "esuite": "WERK_INKOMEN"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -100,8 +111,10 @@ class DocumentenFlow:
             return []
         content = dict(record.data["content"])
         identificatie = str(document["identificatie"])
+        route = self._route(record, context, document)
+        routed = self._routed(route)
         operations: list[Operation] = []
-        if record.source_system != self.zaaksysteem:
+        if route.zaaksysteem and record.source_system != self.zaaksysteem:
             operations.append(self._zaaksysteem(record, context, document, content))
         operations.append(
             dossier_drop(
@@ -109,7 +122,7 @@ class DocumentenFlow:
                 record,
                 document,
                 content,
-                archief=ARCHIEF_PER_BRON.get(record.source_system, "WERK_INKOMEN"),
+                archief=route.dossier or "",
                 name=drop_name(record),
             )
         )
@@ -119,12 +132,51 @@ class DocumentenFlow:
                 name=ARCHIVEER_DOCUMENT,
                 ledger_key=record.key,
                 target_key=identificatie,
-                data={"document": document, "content": content, "jaar": None, "waardering": None},
+                data={
+                    "document": document,
+                    "content": content,
+                    **self._archief_gegevens(record, context, document),
+                },
             )
         )
+        # Functiescheiding: only the writes the route names (see the module docstring).
+        operations = [op for op in operations if op.target_system in routed]
+        skipped = [
+            system
+            for system in (self.zaaksysteem, self.archief)
+            if system not in routed and system != record.source_system
+        ]
+        if skipped:
+            log.info(
+                "document %s: niet naar %s (functiescheiding, zaaktype_routering.csv)",
+                mask_text(record.key),
+                ", ".join(skipped),
+            )
         for system in (self.dossier, self.archief):
-            self._link(record, context, identificatie, system)
+            if system in routed:
+                self._link(record, context, identificatie, system)
         return operations
+
+    def _route(self, record: SourceRecord, context: PlanContext, document: dict[str, Any]) -> Route:
+        """The route of the document's zaak by its zaaktype (unknown: its source's default).
+
+        The zaken flow keeps a zaak's kenmerken under its zaaksysteem identificatie, or, for a
+        zaak functiescheiding keeps out of the zaaksysteem, under its source identificatie."""
+        zaaktype = None
+        zaak = document.get("zaak_identificatie")
+        if zaak:
+            kenmerken = ZaakKenmerken(context.identity.session)
+            target = context.identity.lookup(
+                "zaak", record.source_system, str(zaak), self.zaaksysteem
+            )
+            known = (kenmerken.lookup(target) if target else None) or kenmerken.lookup(str(zaak))
+            zaaktype = known.zaaktype if known else None
+        return context.mappings.zaaktype_routering.route(zaaktype, record.source_system)
+
+    def _routed(self, route: Route) -> set[str]:
+        """The systems a route writes to."""
+        parts = ((self.zaaksysteem, route.zaaksysteem), (self.dossier, bool(route.dossier)))
+        return {system for system, ja in (*parts, (self.archief, route.archief)) if ja}
 
     def _zaaksysteem(
         self,
@@ -154,6 +206,21 @@ class DocumentenFlow:
             target_key=str(document["identificatie"]),
             data={"document": {**document, "zaak_identificatie": target_zaak}, "content": content},
         )
+
+    def _archief_gegevens(
+        self, record: SourceRecord, context: PlanContext, document: dict[str, Any]
+    ) -> dict[str, Any]:
+        """MyLex's folder year and retention (``sync.archiefbeleid``), from the document's zaak
+        in the zaaksysteem: the identity map's link, or the zaak itself when read from there
+        (or kept out of the zaaksysteem by functiescheiding: its kenmerken are under that)."""
+        zaak = document.get("zaak_identificatie")
+        if zaak and record.source_system != self.zaaksysteem:
+            zaak = (
+                context.identity.lookup("zaak", record.source_system, str(zaak), self.zaaksysteem)
+                or zaak
+            )
+        beleid = context.mappings.archiefbeleid
+        return archief_gegevens(context.identity.session, beleid, str(zaak) if zaak else None)
 
     @staticmethod
     def _link(record: SourceRecord, context: PlanContext, identificatie: str, system: str) -> None:

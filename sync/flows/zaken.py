@@ -12,10 +12,18 @@ backoffice pushing one is a dead letter ``status_eigenaar``, never an overwrite.
 knows a zaak under the same identificatie GWS4all uses
 (Ketenbrug numbered it, see ``sync.inbox``); the identity map records the link so other
 systems can be joined to it later.
+
+Functiescheiding (``mappings/zaaktype_routering.csv``): a zaak whose zaaktype is not routed to
+the zaaksysteem (debt help, Allegro) gets no write there, so MijnLoket never shows it. Its codes
+are still checked (an unknown code stays a dead letter ``unmapped`` for beheer), the record
+counts as in step, a log line says why, and its zaaktype and start date are kept under the
+zaak's source identificatie so the documenten flow routes its documents the same way. No
+identity link to the zaaksysteem is made for it: the zaak is not there.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,9 +32,13 @@ from adapters.base import Operation, SourceRecord
 from adapters.errors import PermanentError, UnmappedCodeError
 from adapters.roles import ACTUALISEER_ZAAKSTATUS, CREEER_ZAAK, UPDATE_ZAAK, ZAAKSYSTEEM
 from mappings.tables import Statustype
+from privacy.masking import mask_text
 from sync.engine import PlanContext
+from sync.zaak_kenmerken import ZaakKenmerken
 
 __all__ = ["FLOW_NAME", "ZAKEN_FUNCTIONS", "StatusEigenaarError", "ZakenFlow"]
+
+log = logging.getLogger(__name__)
 
 FLOW_NAME = "zaken"
 # Inbox messages this flow drains; documents belong to the documenten flow.
@@ -48,6 +60,18 @@ class ZakenFlow:
         self.zaaksysteem = zaaksysteem or registry.role_system(ZAAKSYSTEEM)
 
     def plan(self, record: SourceRecord, context: PlanContext) -> Sequence[Operation]:
+        if record.kind in ("zaak", "zaakupdate", "zaakstatus"):
+            # The codes first (an unknown one is a dead letter, whatever the route), then the
+            # route of the zaak's zaaktype.
+            if record.kind == "zaakstatus":
+                zaaktype = self._statustype(record, context).zaaktype
+            else:
+                data = record.data["wordt"] if record.kind == "zaakupdate" else record.data
+                zaaktype, _ = self._zaaktype(record, context, data["zaaktype_code"])
+            route = context.mappings.zaaktype_routering.route(zaaktype, record.source_system)
+            if not route.zaaksysteem:
+                self._niet_gerouteerd(record, context, zaaktype)
+                return []
         if record.kind == "zaak":
             return [self._creeer_zaak(record, context)]
         if record.kind == "zaakupdate":
@@ -55,6 +79,28 @@ class ZakenFlow:
         if record.kind == "zaakstatus":
             return [*self._zaak_with_status(record, context), self._status(record, context)]
         raise PermanentError(f"recordsoort {record.kind!r} hoort niet bij de zaken-flow")
+
+    def _niet_gerouteerd(self, record: SourceRecord, context: PlanContext, zaaktype: str) -> None:
+        """A zaak functiescheiding keeps out of the zaaksysteem: codes checked, kenmerken kept
+        under the source identificatie (for its documents' route), no write, a log line."""
+        data = record.data
+        zaak = data["wordt"] if record.kind == "zaakupdate" else data.get("zaak") or data
+        identificatie = str(zaak.get("identificatie") or data.get("zaak_identificatie"))
+        ZaakKenmerken(context.identity.session).record(
+            identificatie,
+            bron=record.source_system,
+            zaaktype=zaaktype,
+            startdatum=zaak.get("startdatum"),
+            einddatum=zaak.get("einddatum"),
+        )
+        log.info(
+            "niet naar het zaaksysteem (functiescheiding, zaaktype_routering.csv): "
+            "%s %s, zaak %s van zaaktype %s",
+            record.kind,
+            mask_text(record.key),
+            mask_text(identificatie),
+            zaaktype,
+        )
 
     def _target_zaak(self, record: SourceRecord, context: PlanContext, identificatie: str) -> str:
         """The zaak's identificatie in the zaaksysteem (the same one; the identity map links it)."""
@@ -77,6 +123,13 @@ class ZakenFlow:
     ) -> dict[str, Any]:
         zaaktype, omschrijving = self._zaaktype(record, context, zaak["zaaktype_code"])
         target_id = self._target_zaak(record, context, zaak["identificatie"])
+        ZaakKenmerken(context.identity.session).record(
+            target_id,
+            bron=record.source_system,
+            zaaktype=zaaktype,
+            startdatum=zaak.get("startdatum"),
+            einddatum=zaak.get("einddatum"),
+        )
         return {
             **zaak,
             "identificatie": target_id,
@@ -153,7 +206,8 @@ class ZakenFlow:
             system=record.source_system,
         )
 
-    def _status(self, record: SourceRecord, context: PlanContext) -> Operation:
+    def _statustype(self, record: SourceRecord, context: PlanContext) -> Statustype:
+        """The zaaksysteem's statustype of a status record; an unknown code is a dead letter."""
         data = record.data
         mapping = context.mappings.status(record.source_system, str(data["status_code"]))
         if mapping is None:
@@ -164,6 +218,11 @@ class ZakenFlow:
         statustype = context.mappings.statustype(zaaktype, mapping.volgnummer)
         if statustype is None:
             raise UnmappedCodeError("esuite_statustypen", f"{zaaktype}/{mapping.volgnummer}")
+        return statustype
+
+    def _status(self, record: SourceRecord, context: PlanContext) -> Operation:
+        data = record.data
+        statustype = self._statustype(record, context)
         target_id = self._target_zaak(record, context, data["zaak_identificatie"])
         self._check_eigenaar(record, context, statustype)
         return Operation(

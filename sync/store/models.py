@@ -7,10 +7,11 @@ delivery) and are referenced by ``payload_ref`` strings such as ``inbox:42``.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -26,6 +27,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "BatchState",
+    "BestandControle",
     "Cursor",
     "DeadLetter",
     "DeadLetterState",
@@ -39,7 +41,10 @@ __all__ = [
     "LedgerState",
     "Numbering",
     "SyncRun",
+    "VernietigingKandidaat",
+    "VernietigingState",
     "WorkBatch",
+    "ZaakKenmerk",
     "as_utc",
     "utcnow",
 ]
@@ -294,11 +299,14 @@ class AuditEntry(Base):
 
 class DriftState(enum.StrEnum):
     """open (beheer decides) → hersteld (Ketenbrug repaired it) | opgelost (gone by itself or
-    handled by beheer, seen in step by a later reconciliation)."""
+    handled by beheer, seen in step by a later reconciliation) | gemigreerd (a document only
+    the old archive had, now placed in the new archive by the migration)."""
 
     OPEN = "open"
     HERSTELD = "hersteld"
     OPGELOST = "opgelost"
+    GEMIGREERD = "gemigreerd"
+    NIET_MIGREREN = "niet_migreren"  # stays in MyLex only (functiescheiding)
 
 
 class DriftItemRow(Base):
@@ -315,6 +323,8 @@ class DriftItemRow(Base):
     identificatie: Mapped[str] = mapped_column(String(250))
     mylex_sha256: Mapped[str | None] = mapped_column(String(64))
     mylex_size: Mapped[int | None] = mapped_column(BigInteger)
+    #: The content file's path in MyLex (the migration reads the document from there).
+    mylex_locatie: Mapped[str | None] = mapped_column(String(500))
     archief_sha256: Mapped[str | None] = mapped_column(String(64))
     archief_size: Mapped[int | None] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(16), default=DriftState.OPEN)
@@ -386,3 +396,74 @@ class DocumentCheckout(Base):
     #: The document's zaak when it was checked out: the check-in (which names the document
     #: only) goes to the same zaak, Xtendis dossier and MyLex folder.
     zaak_identificatie: Mapped[str | None] = mapped_column(String(250))
+
+
+class ZaakKenmerk(Base):
+    """What the archives need to know about a zaak: its zaaktype and start date.
+
+    Keyed by the zaak's identificatie in the zaaksysteem (the e-Suite's key). Why: a document
+    names its zaak only, yet MyLex files it under the zaak's start year, the retention follows
+    the zaaktype, and functiescheiding routes by zaaktype. The zaken flow records it when it
+    plans the zaak; sources that read zaken from the zaaksysteem record it too.
+    """
+
+    __tablename__ = "zaak_kenmerk"
+
+    zaak_identificatie: Mapped[str] = mapped_column(String(250), primary_key=True)
+    zaaktype: Mapped[str | None] = mapped_column(String(120))
+    startdatum: Mapped[date | None] = mapped_column(Date)
+    einddatum: Mapped[date | None] = mapped_column(Date)
+    bron: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+
+class VernietigingState(enum.StrEnum):
+    """voorgesteld (on the vernietigingslijst) → goedgekeurd | afgewezen (beheer decides).
+
+    Ketenbrug never destroys a document itself: approval is a record for the archivist."""
+
+    VOORGESTELD = "voorgesteld"
+    GOEDGEKEURD = "goedgekeurd"
+    AFGEWEZEN = "afgewezen"
+
+
+class VernietigingKandidaat(Base):
+    """A document whose bewaartermijn has passed: one row per document on the vernietigingslijst."""
+
+    __tablename__ = "vernietiging_kandidaat"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    identificatie: Mapped[str] = mapped_column(String(250), unique=True)
+    zaak_identificatie: Mapped[str | None] = mapped_column(String(250))
+    zaaktype: Mapped[str | None] = mapped_column(String(120))
+    selectielijst_categorie: Mapped[str | None] = mapped_column(String(32))
+    bewaartermijn: Mapped[str | None] = mapped_column(String(32))
+    einde_bewaartermijn: Mapped[date | None] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), default=VernietigingState.VOORGESTELD)
+    run_ref: Mapped[str | None] = mapped_column(String(250))
+    first_seen_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    beoordeeld_door: Mapped[str | None] = mapped_column(String(128))
+    beoordeeld_op: Mapped[datetime | None] = mapped_column(Timestamp)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_vernietiging_kandidaat_state", "state", "id"),)
+
+
+class BestandControle(Base):
+    """When the bytes of one archived file were last read back and compared with its record.
+
+    The nightly sample reads the least recently checked files first, within a byte budget, so
+    every file is read within the configured cycle."""
+
+    __tablename__ = "bestand_controle"
+
+    identificatie: Mapped[str] = mapped_column(String(250), primary_key=True)
+    locatie: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    gezien_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    gecontroleerd_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    uitkomst: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_bestand_controle_due", "gecontroleerd_at", "identificatie"),)

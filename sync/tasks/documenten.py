@@ -1,8 +1,9 @@
 """The documenten DAG's tasks: documents from GWS4all's inbox, Allegro's exports and the
 zaaksysteem itself into the flow's targets (zaaksysteem, dossier, archief), and the resends.
 
-Xtendis needs a dossier's BSN, which documents do not carry: it is read from the zaak in the
-zaaksysteem when the drop is made (``sync.tasks.flow.flow_targets``), never stored.
+Xtendis needs a dossier's BSN, which documents do not carry: it is read when the drop is made
+from the zaak in the zaaksysteem or, for a debt-help dossier kept out of it, from Allegro's
+zaken exports when Allegro is linked (``sync.tasks.flow.compose_dossier_bsn``), never stored.
 """
 
 from __future__ import annotations

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 from adapters import registry
 from adapters.base import Target
+from adapters.dossier import DossierBsn
 from adapters.registry import SourceContext, TargetContext
+from adapters.roles import ZAAKSYSTEEM
 from mappings import load_tables
 from sync.config import Settings, load_settings
 from sync.drain import (
@@ -35,6 +37,7 @@ from sync.store.db import Store, open_store
 __all__ = [
     "FlowKind",
     "FlowTargets",
+    "compose_dossier_bsn",
     "flow_engine",
     "flow_kind",
     "flow_targets",
@@ -84,16 +87,11 @@ def flow_targets(
     """Every target of ``flow`` in this deployment, built by its adapter's factory.
 
     ``configs`` has each target's config by system name. A target that needs a client's BSN
-    (Xtendis) gets a lookup in the system of record: the system in play with a
-    ``bsn_lookup`` whose config is given (the zaaksysteem).
+    (Xtendis) gets one lookup over every system in play with a ``bsn_lookup`` whose config is
+    given (:func:`compose_dossier_bsn`): the zaaksysteem, and Allegro for its debt-help dossiers.
     """
     built = FlowTargets({})
-    dossier_bsn = None
-    for holder in registry.registrations().values():
-        if holder.bsn_lookup and holder.system in configs and registry.in_play(holder):
-            dossier_bsn, close = registry.load(holder.bsn_lookup)(configs[holder.system])
-            built.closers.append(close)
-            break
+    dossier_bsn, built.closers = compose_dossier_bsn(configs)
     context = TargetContext(settings=settings, dossier_bsn=dossier_bsn)
     try:
         for registration in registry.targets_for(flow):
@@ -107,6 +105,55 @@ def flow_targets(
         built.close()
         raise
     return built
+
+
+def compose_dossier_bsn(
+    configs: Mapping[str, object],
+) -> tuple[Callable[[str | None], str] | None, list[Callable[[], None]]]:
+    """One BSN lookup over every system in play with a ``bsn_lookup`` whose config is given,
+    and the closers of their clients.
+
+    Asked in a fixed order, the zaaksysteem first, then the others by system name, and the
+    first BSN found answers: a zaak the zaaksysteem knows is never looked up elsewhere, and a
+    debt-help dossier functiescheiding keeps out of it is found in Allegro. An error of one
+    system (its service down) is not skipped: the answer would then depend on who was up.
+    None of them knowing the zaak is one refusal naming every place asked; never the BSN.
+    """
+    holders = sorted(
+        (
+            holder
+            for holder in registry.registrations().values()
+            if holder.bsn_lookup and holder.system in configs and registry.in_play(holder)
+        ),
+        key=lambda holder: (ZAAKSYSTEEM not in holder.roles, holder.system),
+    )
+    lookups: list[tuple[Callable[[str], str | None], str]] = []
+    closers: list[Callable[[], None]] = []
+    try:
+        for holder in holders:
+            lookup, close = registry.load(str(holder.bsn_lookup))(configs[holder.system])
+            closers.insert(0, close)
+            if len(holders) == 1:
+                return lookup, closers
+            if isinstance(lookup, DossierBsn):  # ask its source, not its refusal
+                lookups.append((lookup.read, lookup.where))
+            else:
+                lookups.append((lookup, holder.title))
+    except BaseException:
+        FlowTargets({}, closers).close()
+        raise
+    if not lookups:
+        return None, closers
+
+    def read(zaak_identificatie: str) -> str | None:
+        for ask, _where in lookups:
+            if bsn := ask(zaak_identificatie):
+                return bsn
+        return None
+
+    wheres = [where for _ask, where in lookups]
+    where = " en ".join((", ".join(wheres[:-1]), wheres[-1]))
+    return DossierBsn(read, where), closers
 
 
 @contextmanager
@@ -186,13 +233,15 @@ def run_source(
     """Read a registered cursor source of the flow into the flow's targets.
 
     ``configs`` holds the targets' configs and, under ``system``, the source's own (a source
-    that is also a target, the e-Suite, shares it).
+    that is also a target, the e-Suite, shares it; one that holds BSNs, Allegro, also serves
+    the BSN lookup).
     """
     settings = settings or load_settings()
     spec = registry.get(system).source_spec(kind.name)
     if spec.factory is None:
         raise LookupError(f"{system}: geen bronfactory voor de {kind.name}-flow")
     target_names = {r.system for r in registry.targets_for(kind.name)}
+    target_names |= {r.system for r in registry.registrations().values() if r.bsn_lookup}
     target_configs = {name: config for name, config in configs.items() if name in target_names}
     with flow_engine(kind, settings, store, target_configs, retry) as (engine, store):
         context = SourceContext(settings, store, settings.home / "blobs", engine.targets)

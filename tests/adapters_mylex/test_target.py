@@ -269,7 +269,6 @@ def test_unsafe_names_are_refused_before_anything_is_written(
         ({"jaar": 24}, InvalidMessageError),
         ({"jaar": "2024"}, InvalidMessageError),
         ({"waardering": "X"}, InvalidMessageError),
-        ({"formaat": "image/png"}, UnsupportedFormatError),
     ],
 )
 def test_an_incomplete_operation_is_a_dead_letter_before_connecting(
@@ -279,6 +278,19 @@ def test_an_incomplete_operation_is_a_dead_letter_before_connecting(
     with pytest.raises(error):
         target.apply(_op(blob(tmp_path, _pdf(1_000)), **change))
     assert len(target._clients) == 0
+
+
+@pytest.mark.parametrize("formaat", ["application/pdf", "image/png", None])
+def test_unidentifiable_content_is_a_dead_letter_before_connecting(
+    make_target: MakeTarget, archive: MyLexArchive, tmp_path: Path, formaat: str | None
+) -> None:
+    """Only the bytes count: text is refused whatever ``formaat`` it declares."""
+    target = make_target()
+    with pytest.raises(UnsupportedFormatError) as caught:
+        target.apply(_op(blob(tmp_path, b"geen document\n" * 100), formaat=formaat))
+    assert caught.value.reason == "unsupported_format" and ID in str(caught.value)
+    assert len(target._clients) == 0
+    assert list(archive.archief.iterdir()) == []
 
 
 def test_four_threads_archive_into_one_new_zaak_folder(

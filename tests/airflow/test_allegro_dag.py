@@ -1,12 +1,21 @@
-"""Allegro's CSV exports over a real sshd into the e-Suite, through the zaken DAG."""
+"""Allegro's CSV exports over a real sshd into the e-Suite, through the zaken DAG.
+
+Functiescheiding keeps debt-help zaken out of the e-Suite (mappings/zaaktype_routering.csv;
+tests/sync/test_functiescheiding.py); this test is about delivering Allegro's exports exactly
+once through faults, so beheer's own mappings folder routes Allegro's zaaktypen to the e-Suite.
+"""
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from mappings.tables import DEFAULT_DIR
+from mappings.zaaktype_routering import ZAAKTYPE_ROUTERING
 from simulators.allegro import AllegroExporter
 from simulators.faults import FaultConfig
 from simulators.sftp.client import pinned_line
@@ -34,8 +43,22 @@ def allegro_connection(server: SshdServer, area: SftpArea) -> dict[str, object]:
     }
 
 
+def allegro_to_the_esuite(tmp_path: Path) -> Path:
+    """A copy of the shipped tables in which beheer routes Allegro's zaaktypen to the e-Suite."""
+    folder = tmp_path / "mappings"
+    folder.mkdir()
+    for csv in DEFAULT_DIR.glob("*.csv"):
+        shutil.copy(csv, folder / csv.name)
+    routering = folder / ZAAKTYPE_ROUTERING
+    shipped = routering.read_text(encoding="utf-8")
+    routed = shipped.replace(";nee;SCHULDHULP;nee;", ";ja;SCHULDHULP;ja;")
+    assert routed.count(";ja;SCHULDHULP;ja;") == 3, "B2010, B2011 and B2012"
+    routering.write_text(routed, encoding="utf-8")
+    return folder
+
+
 def test_allegro_exports_delivered_once_with_bad_files_dead_lettered(
-    rig: ChainRig, sshd_server: SshdServer, sftp_area: SftpArea
+    rig: ChainRig, sshd_server: SshdServer, sftp_area: SftpArea, tmp_path: Path
 ) -> None:
     faults = FaultConfig(transient_rate=0.2, permanent_rate=0.2, duplicate_rate=0.2, seed=4)
     exporter = AllegroExporter(sftp_area.local, seed=4, faults=faults, unmapped_rate=0.05)
@@ -44,7 +67,8 @@ def test_allegro_exports_delivered_once_with_bad_files_dead_lettered(
     assert exporter.faults.counts().get("permanent", 0) > 0, "some files are broken"
 
     airflow = rig.airflow(
-        **connection_env("ketenbrug_allegro", allegro_connection(sshd_server, sftp_area))
+        KETENBRUG_MAPPINGS_DIR=str(allegro_to_the_esuite(tmp_path)),
+        **connection_env("ketenbrug_allegro", allegro_connection(sshd_server, sftp_area)),
     )
     result = airflow.test_dag("ketenbrug_zaken")
     assert result.state == "success", result.log_path.read_text()[-3000:]

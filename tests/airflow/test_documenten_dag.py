@@ -232,6 +232,9 @@ def test_drift_in_mylex_is_found_and_the_missing_document_repaired(docrig: Docum
     assert drift == {
         ("MISSING_IN_LEFT", removed): "hersteld",
         ("DIFFERENT_CHECKSUM", changed): "open",
+        # the bytes no longer match MyLex' own record either (the byte check reads them all)
+        ("BESCHADIGD", changed): "open",
+        # only in MyLex, without a zaak or client to place it: waits for beheer as a dead letter
         ("MISSING_IN_RIGHT", extra.identificatie): "open",
     }
 
@@ -239,4 +242,4 @@ def test_drift_in_mylex_is_found_and_the_missing_document_repaired(docrig: Docum
     assert again.state == "success"
     with docrig.chain.store.session() as session:
         rows = session.scalars(select(DriftItemRow)).all()
-    assert len(rows) == 3, "the same drift is one item, not a new one each night"
+    assert len(rows) == 4, "the same drift is one item, not a new one each night"

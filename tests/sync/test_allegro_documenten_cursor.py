@@ -33,6 +33,7 @@ from sync.engine import RetryPolicy
 from sync.identity import IdentityMap
 from sync.store.db import Store
 from sync.tasks.documenten import run_allegro_documenten
+from sync.zaak_kenmerken import ZaakKenmerken
 
 __all__ = ["esuite", "esuite_simulator"]  # the simulator fixtures, used below
 
@@ -128,7 +129,8 @@ def rig(
 
 def _export_with_known_zaken(rig: Rig) -> DocumentExport:
     """Two documents of dossiers whose zaken the e-Suite has, under the dossiernummer, as the
-    zaken flow created and linked them."""
+    zaken flow created, linked and recorded them (zaaktype B1026: routed to the e-Suite, the
+    dossier and MyLex, see mappings/zaaktype_routering.csv)."""
     exporter = AllegroExporter(rig.area.local, seed=7)
     exporter.write_batch(2)
     export = exporter.write_documents(2, sizes=4096, document_faults={}, export_fault="")
@@ -139,6 +141,7 @@ def _export_with_known_zaken(rig: Rig) -> DocumentExport:
         )
         with rig.store.session() as session:
             IdentityMap(session).link("zaak", "allegro", dossier, "esuite", dossier)
+            ZaakKenmerken(session).record(dossier, bron="allegro", zaaktype="B1026", startdatum=day)
     return export
 
 

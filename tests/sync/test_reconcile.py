@@ -200,6 +200,7 @@ entries_strategy = st.lists(
         st.text(alphabet=st.characters(blacklist_characters="\t\n"), max_size=8),
         st.text(alphabet="0123456789abcdef", min_size=1, max_size=4),
         st.integers(min_value=0, max_value=10**12),
+        st.text(alphabet=st.characters(blacklist_characters="\t\n"), max_size=12),  # locatie
     ),
     max_size=60,
 )
