@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync.store.models import ZaakKenmerk
@@ -87,7 +86,3 @@ class ZaakKenmerken:
         self._cache[zaak_identificatie] = Kenmerken(
             zaak_identificatie, row.zaaktype, row.startdatum, row.einddatum
         )
-
-    def known(self) -> int:
-        """How many zaken are recorded (for summaries)."""
-        return len(self.session.scalars(select(ZaakKenmerk.zaak_identificatie)).all())
