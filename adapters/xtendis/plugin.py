@@ -1,8 +1,9 @@
 """Xtendis' registry entry: the client dossier, a hot folder over pinned SFTP.
 
 A document target of the documenten flow. A drop is filed under the client's BSN, which
-documents do not carry: the target gets it from the system of record (the registry's
-``bsn_lookup``, the e-Suite) through ``TargetContext.dossier_bsn``.
+documents do not carry: the target gets it through ``TargetContext.dossier_bsn`` from the
+systems of record, the registry's ``bsn_lookup`` (the e-Suite) composed with Allegro's zaken
+exports for the debt-help zaken the e-Suite never holds (``sync.tasks.flow.compose_dossier_bsn``).
 """
 
 from __future__ import annotations

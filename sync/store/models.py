@@ -169,7 +169,7 @@ class WorkBatch(Base):
     owner: Mapped[str | None] = mapped_column(String(160))
     claimed_until: Mapped[datetime | None] = mapped_column(Timestamp)
 
-    __table_args__ = (Index("ix_work_batch_open", "flow", "source_system", "partition", "state"),)
+    __table_args__ = (Index("ix_work_batch_open", "flow", "source_system", "state"),)
 
 
 class InboxMessage(Base):
@@ -196,7 +196,10 @@ class InboxMessage(Base):
 
     __table_args__ = (
         UniqueConstraint("source_system", "content_hash", name="uq_inbox_content"),
-        Index("ix_inbox_pending", "source_system", "partition", "batch_id", "state"),
+        # The claim: oldest unclaimed messages of a source (the partition is computed).
+        Index("ix_inbox_pending", "source_system", "state", "batch_id", "id"),
+        Index("ix_inbox_batch", "batch_id", "state"),
+        Index("ix_inbox_zaak", "ordering_key", "state"),
     )
 
 
@@ -225,7 +228,8 @@ class LedgerEntry(Base):
         UniqueConstraint(
             "flow", "source_system", "source_key", "target_system", name="uq_ledger_record"
         ),
-        Index("ix_ledger_ordering", "target_system", "ordering_key", "state"),
+        Index("ix_ledger_ordering", "ordering_key", "state"),
+        Index("ix_ledger_source_key", "source_key"),
     )
 
 
