@@ -96,6 +96,25 @@ class RunFigures:
     batches: int
     target_wait: float
     target_calls: int
+    #: After each batch: (records so far, seconds so far, e-Suite wait so far).
+    marks: list[tuple[int, float, float]]
+
+    def tenths(self) -> list[tuple[float, float]]:
+        """Per tenth of the records: records/s and the engine's µs per record beside the
+        e-Suite. Flat cost shows as ten similar numbers; growth with the ledger as a slope."""
+        out: list[tuple[float, float]] = []
+        previous = (0, 0.0, 0.0)
+        for tenth in range(1, 11):
+            goal = self.records * tenth / 10
+            mark = next((m for m in self.marks if m[0] >= goal), None)
+            if mark is None or mark[0] <= previous[0]:
+                continue
+            records = mark[0] - previous[0]
+            seconds = mark[1] - previous[1]
+            engine = seconds - (mark[2] - previous[2])
+            out.append((records / seconds if seconds else 0.0, engine / records * 1e6))
+            previous = mark
+        return out
 
     def line(self, full: RunFigures | None) -> str:
         per_record = (self.seconds - self.target_wait) / self.records * 1e6 if self.records else 0
@@ -158,6 +177,7 @@ def sync_run(name: str, store: Store, esuite_url: str, batch_size: int) -> RunFi
         write_concurrency=1,
     )
     records = delivered = batches = 0
+    marks: list[tuple[int, float, float]] = []
     began = time.perf_counter()
     for partition in range(PARTITIONS):
         source = InboxSource(
@@ -182,9 +202,12 @@ def sync_run(name: str, store: Store, esuite_url: str, batch_size: int) -> RunFi
             records += outcome.read
             delivered += outcome.delivered
             batches += 1
+            marks.append((records, time.perf_counter() - began, target.waited))
     seconds = time.perf_counter() - began
     client.close()
-    return RunFigures(name, seconds, records, delivered, batches, target.waited, target.calls)
+    return RunFigures(
+        name, seconds, records, delivered, batches, target.waited, target.calls, marks
+    )
 
 
 def floor_insert(store: Store, rows: int) -> float:
@@ -252,6 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     for figures in (full, incremental, nothing):
         print(figures.line(None if figures is full else full))
+    print("\nfull run per tenth of its records (flat cost: ten similar numbers):")
+    print("  records/s  " + " ".join(f"{rate:>6.0f}" for rate, _ in full.tenths()))
+    print("  engine µs  " + " ".join(f"{cost:>6.0f}" for _, cost in full.tenths()))
     print(f"\n1% run: {changed} new statuses")
     engine_per_record = (full.seconds - full.target_wait) / max(full.records, 1)
     wait_per_call = full.target_wait / max(full.target_calls, 1)

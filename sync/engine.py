@@ -157,7 +157,12 @@ class PlanContext:
 
 
 class Flow(Protocol):
-    """Turns source records into target operations; pure apart from the identity map."""
+    """Turns source records into target operations; pure apart from the identity map.
+
+    A flow may also offer ``prepare(records, context)``: called once per batch before
+    ``plan``, it reads what planning will consult for all records at once (the identity
+    map's ``preload``), so the cost per record does not include a query of its own.
+    """
 
     name: str
 
@@ -390,6 +395,9 @@ class Engine:
                 payload_ref=bad.payload_ref,
                 error=bad.error,
             )
+        prepare = getattr(self.flow, "prepare", None)
+        if prepare is not None:
+            prepare(good, context)
         plans: list[tuple[SourceRecord, Sequence[Operation]]] = []
         for record in good:
             out.read += 1
@@ -580,9 +588,9 @@ class Engine:
         results = self._write_all(planned)
         written = 0
         with self.store.session() as session:
+            entries = self._load_entries(session, [item.ledger_id for item, _, _ in results])
             for item, state, error in results:
-                entry = session.get(LedgerEntry, item.ledger_id)
-                assert entry is not None
+                entry = entries[item.ledger_id]
                 key = item.record.key
                 if state in (_DEFERRED, _BLOCKED):
                     # Tried and failed, or in flight from before: may have landed, check next
@@ -632,6 +640,15 @@ class Engine:
                 operation=self.flow.name,
             )
         return out
+
+    def _load_entries(self, session: Session, ids: Sequence[int]) -> dict[int, LedgerEntry]:
+        """Step 3's ledger rows in a few queries, not one SELECT per written record."""
+        entries: dict[int, LedgerEntry] = {}
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            for entry in session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(chunk))):
+                entries[entry.id] = entry
+        return entries
 
     def _write_all(
         self, planned: Sequence[_Planned]

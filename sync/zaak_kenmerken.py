@@ -8,9 +8,11 @@ records what it read. The key is the zaak's identificatie in the zaaksysteem.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync.store.models import ZaakKenmerk
@@ -47,22 +49,44 @@ class Kenmerken:
         return self.startdatum.year if self.startdatum else None
 
 
+_ROWS = "ketenbrug_zaak_kenmerk_rows"
+_IN_CHUNK = 500
+
+
 class ZaakKenmerken:
-    """Reads and records zaak kenmerken inside the caller's transaction (one cache per session)."""
+    """Reads and records zaak kenmerken inside the caller's transaction.
+
+    The rows read or added are remembered per session (``Session.info``), shared by every
+    instance on that session: a batch asks the database once per zaak, or once per batch
+    after ``preload``, and a row added earlier in the batch is found before it is flushed.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._cache: dict[str, Kenmerken | None] = {}
+        self._rows: dict[str, ZaakKenmerk | None] = session.info.setdefault(_ROWS, {})
+
+    def preload(self, zaak_identificaties: Iterable[str]) -> None:
+        """Read the rows of many zaken in a few queries (a batch's zaken)."""
+        wanted = sorted({z for z in zaak_identificaties if z not in self._rows})
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start : start + _IN_CHUNK]
+            for row in self.session.scalars(
+                select(ZaakKenmerk).where(ZaakKenmerk.zaak_identificatie.in_(chunk))
+            ):
+                self._rows[row.zaak_identificatie] = row
+            for zaak in chunk:
+                self._rows.setdefault(zaak, None)
+
+    def _row(self, zaak_identificatie: str) -> ZaakKenmerk | None:
+        if zaak_identificatie not in self._rows:
+            self._rows[zaak_identificatie] = self.session.get(ZaakKenmerk, zaak_identificatie)
+        return self._rows[zaak_identificatie]
 
     def lookup(self, zaak_identificatie: str) -> Kenmerken | None:
-        if zaak_identificatie not in self._cache:
-            row = self.session.get(ZaakKenmerk, zaak_identificatie)
-            self._cache[zaak_identificatie] = (
-                None
-                if row is None
-                else Kenmerken(row.zaak_identificatie, row.zaaktype, row.startdatum, row.einddatum)
-            )
-        return self._cache[zaak_identificatie]
+        row = self._row(zaak_identificatie)
+        if row is None:
+            return None
+        return Kenmerken(row.zaak_identificatie, row.zaaktype, row.startdatum, row.einddatum)
 
     def record(
         self,
@@ -75,14 +99,12 @@ class ZaakKenmerken:
     ) -> None:
         """Remember what is known; a part not given keeps what was recorded before."""
         start, end = as_date(startdatum), as_date(einddatum)
-        row = self.session.get(ZaakKenmerk, zaak_identificatie)
+        row = self._row(zaak_identificatie)
         if row is None:
             row = ZaakKenmerk(zaak_identificatie=zaak_identificatie, bron=bron)
             self.session.add(row)
+            self._rows[zaak_identificatie] = row
         row.zaaktype = zaaktype or row.zaaktype
         row.startdatum = start or row.startdatum
         row.einddatum = end or row.einddatum
         row.bron = bron
-        self._cache[zaak_identificatie] = Kenmerken(
-            zaak_identificatie, row.zaaktype, row.startdatum, row.einddatum
-        )

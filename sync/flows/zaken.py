@@ -51,6 +51,18 @@ class StatusEigenaarError(PermanentError):
     reason = "status_eigenaar"
 
 
+def _zaak_keys(record: SourceRecord) -> set[str]:
+    """The zaak identificaties a record names (its zaak, the was/wordt of an update)."""
+    data = record.data
+    keys: set[str] = set()
+    for part in (data, data.get("was"), data.get("wordt"), data.get("zaak")):
+        if isinstance(part, dict):
+            for field in ("identificatie", "zaak_identificatie"):
+                if part.get(field):
+                    keys.add(str(part[field]))
+    return keys
+
+
 class ZakenFlow:
     """Plans zaaksysteem writes for zaak, zaakupdate and zaakstatus records."""
 
@@ -58,6 +70,22 @@ class ZakenFlow:
 
     def __init__(self, zaaksysteem: str | None = None) -> None:
         self.zaaksysteem = zaaksysteem or registry.role_system(ZAAKSYSTEEM)
+
+    def prepare(self, records: Sequence[SourceRecord], context: PlanContext) -> None:
+        """The identity links and kenmerken of the batch's zaken, in a few queries."""
+        per_source: dict[str, set[str]] = {}
+        for record in records:
+            per_source.setdefault(record.source_system, set()).update(_zaak_keys(record))
+        for source_system, keys in per_source.items():
+            context.identity.preload("zaak", source_system, keys)
+            # A new zaak keeps its identificatie in the zaaksysteem (the link's other side).
+            context.identity.preload("zaak", self.zaaksysteem, keys)
+        known = {
+            context.identity.lookup("zaak", source, key, self.zaaksysteem) or key
+            for source, keys in per_source.items()
+            for key in keys
+        }
+        ZaakKenmerken(context.identity.session).preload(known)
 
     def plan(self, record: SourceRecord, context: PlanContext) -> Sequence[Operation]:
         if record.kind in ("zaak", "zaakupdate", "zaakstatus"):
