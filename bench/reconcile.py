@@ -78,7 +78,7 @@ def expected(count: int) -> dict[DriftKind, int]:
     def hits(residue: int) -> int:
         return sum(1 for n in range(residue, count, 1000))
 
-    return {
+    return dict.fromkeys(DriftKind, 0) | {  # the kinds not injected stay zero
         DriftKind.MISSING_IN_LEFT: hits(1),
         DriftKind.MISSING_IN_RIGHT: hits(2),
         DriftKind.DIFFERENT_CHECKSUM: hits(3),

@@ -4,6 +4,8 @@ Run on demand (not a test)::
 
     .venv/bin/python bench/zaken_sync.py                 # 100,000 zaken (takes a while)
     .venv/bin/python bench/zaken_sync.py --zaken 10000   # a quicker look
+    .venv/bin/python bench/zaken_sync.py --quick         # 30 zaken, a smoke run (CI)
+    .venv/bin/python bench/zaken_sync.py --database-url postgresql+psycopg2://...
 
 What it does, in one process: fills the GWS4all inbox of a fresh state store with the messages
 of N synthetic zaken (creeerZaak, statuses, einddatum), then runs the zaken engine against the
@@ -243,7 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--database-url", help="default: SQLite in a temporary folder")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--quick", action="store_true", help="30 zaken, a smoke run")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.zaken = 30
 
     folder = Path(tempfile.mkdtemp(prefix="kb-bench-"))
     url = args.database_url or f"sqlite:///{folder / 'state.db'}"

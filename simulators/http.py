@@ -32,7 +32,7 @@ import socket
 import ssl
 import struct
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from socketserver import ThreadingMixIn
 from types import TracebackType
 from typing import IO, Any, Protocol, cast
@@ -102,6 +102,10 @@ class _Handler(WSGIRequestHandler):
         if path.startswith("/_admin/"):  # inspection and control are never faulted
             self._run(sim.admin_app if path.startswith("/_admin/faults") else sim.app, environ)
             return
+        with sim.in_flight():
+            self._handle_faulted(sim, environ)
+
+    def _handle_faulted(self, sim: SimulatorServer, environ: WSGIEnvironment) -> None:
         decision = sim.decide(environ)
         if decision.latency_ms and sim.stopping.wait(decision.latency_ms / 1000):
             return self._reset()
@@ -236,6 +240,22 @@ class SimulatorServer:
         self._requested_port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        #: Requests being handled now, and the most at once since start (admin ones not
+        #: counted): a benchmark shows with it that a pool's limit on parallel calls held.
+        self.busy = 0
+        self.peak_busy = 0
+        self._busy_lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def in_flight(self) -> Iterator[None]:
+        with self._busy_lock:
+            self.busy += 1
+            self.peak_busy = max(self.peak_busy, self.busy)
+        try:
+            yield
+        finally:
+            with self._busy_lock:
+                self.busy -= 1
 
     @property
     def port(self) -> int:
@@ -311,5 +331,9 @@ class SimulatorServer:
             self.faults.configure(config)
         return json_response(
             start_response,
-            {"config": self.faults.config.to_dict(), "counts": self.faults.counts()},
+            {
+                "config": self.faults.config.to_dict(),
+                "counts": self.faults.counts(),
+                "busy": {"now": self.busy, "peak": self.peak_busy},
+            },
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -151,3 +152,16 @@ def test_admin_paths_are_never_faulted() -> None:
         for _ in range(5):
             assert requests.get(server.url + "/_admin/state", timeout=5).status_code == 200
         assert server.faults.counts().get("calls", 0) == 0
+
+
+def test_peak_of_calls_at_once_is_counted(capture: tuple[SimulatorServer, CapturingApp]) -> None:
+    """Three calls held by latency overlap for sure: the peak is 3, and back to 0 after."""
+    server, _app = capture
+    server.faults.configure(FaultConfig(latency_ms=400))
+    threads = [threading.Thread(target=_post, args=(server,)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    busy = requests.get(server.url + "/_admin/faults", timeout=5).json()["busy"]
+    assert busy == {"now": 0, "peak": 3}
