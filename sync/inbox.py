@@ -229,6 +229,7 @@ class Inbox:
             partition=partition_hash(decoded.zaak_identificatie),
             content_hash=digest,
             body=body,
+            record_json=inbound.records_json(decoded),  # decoded once: the batch reads this
         )
         problem = self._too_long(row)
         if problem is not None:
@@ -685,16 +686,14 @@ class InboxSource:
                     InboxMessage.body,
                     InboxMessage.soap_action,
                     InboxMessage.record_json,
+                    InboxMessage.function,
                 )
                 .where(InboxMessage.batch_id == batch_id, InboxMessage.state == InboxState.RECEIVED)
                 .order_by(InboxMessage.id)
             ).all()
-        for message_id, body, soap_action, record_json in rows:
+        for message_id, body, soap_action, record_json, function in rows:
             ref = f"inbox:{message_id}"
-            if record_json is not None:  # a document, decoded when it was received
-                records.append(inbound.document_record(json.loads(record_json), ref))
-                continue
-            records.extend(self._decode(body or b"", soap_action, ref))
+            records.extend(self._records(body, soap_action, record_json, function, ref))
         return SourceBatch(records=records, ref=f"batch:{batch_id}", context={"batch_id": batch_id})
 
     def records_for(self, letter: DeadLetter) -> list[SourceRecord | RecordError]:
@@ -706,10 +705,26 @@ class InboxSource:
             row = session.get(InboxMessage, int(ref.removeprefix("inbox:")))
             if row is None:
                 return []
-            if row.record_json is not None and row.function in DOCUMENT_FUNCTIONS:
-                return [inbound.document_record(json.loads(row.record_json), ref)]
-            body, soap_action = row.body or b"", row.soap_action
-        return self._decode(body, soap_action, ref)
+            body, soap_action, record_json = row.body, row.soap_action, row.record_json
+            function = row.function
+        return self._records(body, soap_action, record_json, function, ref)
+
+    def _records(
+        self,
+        body: bytes | None,
+        soap_action: str | None,
+        record_json: str | None,
+        function: str | None,
+        ref: str,
+    ) -> list[SourceRecord | RecordError]:
+        """A stored message's records: as decoded when it arrived, else decoded now (a
+        message stored before the inbox kept its records)."""
+        stored = json.loads(record_json) if record_json else None
+        if isinstance(stored, dict) and "document" in stored:  # streamed when received
+            return [inbound.document_record(stored, ref)]
+        if isinstance(stored, dict) and "records" in stored:
+            return self._none_is_an_error(inbound.stored_records(stored, ref), function, ref)
+        return self._decode(body or b"", soap_action, ref)
 
     def _decode(
         self, body: bytes, soap_action: str | None, ref: str
@@ -724,16 +739,21 @@ class InboxSource:
             decoded = inbound.decode(body, soap_action=soap_action, payload_ref=ref)
         except InvalidMessageError as error:
             return [RecordError(self.system, ref, ref, error)]
-        if not decoded.records:
-            empty = InvalidMessageError(
-                f"bericht {decoded.function} leverde niets op om af te leveren (wel ontvangen "
-                "en met Bv03 bevestigd); bekijk het bericht en vraag de afzender het opnieuw "
-                "te sturen",
-                system=self.system,
-                operation="inbox",
-            )
-            return [RecordError(self.system, ref, ref, empty)]
-        return list(decoded.records)
+        return self._none_is_an_error(list(decoded.records), decoded.function, ref)
+
+    def _none_is_an_error(
+        self, records: list[SourceRecord], function: str | None, ref: str
+    ) -> list[SourceRecord | RecordError]:
+        if records:
+            return list(records)
+        empty = InvalidMessageError(
+            f"bericht {function or ''} leverde niets op om af te leveren (wel ontvangen "
+            "en met Bv03 bevestigd); bekijk het bericht en vraag de afzender het opnieuw "
+            "te sturen",
+            system=self.system,
+            operation="inbox",
+        )
+        return [RecordError(self.system, ref, ref, empty)]
 
     def acknowledge(
         self,

@@ -45,6 +45,7 @@ DEFAULT_PART_MAX_AGE_S = 3600.0
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_DOCUMENT_FUNCTIONS = ("voegZaakdocumentToe", "updateZaakdocument")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,18 @@ def purge_payloads(
                 InboxMessage.body.is_not(None),
             )
             .values(body=None)
+        )
+        # The records decoded on arrival (a zaak's initiator BSN among them) go with the body;
+        # a document's record (fields and blob reference, no BSN) is left as it always was.
+        session.execute(
+            update(InboxMessage)
+            .where(
+                InboxMessage.state == InboxState.PROCESSED,
+                InboxMessage.processed_at < cutoff,
+                InboxMessage.record_json.is_not(None),
+                InboxMessage.function.not_in(_DOCUMENT_FUNCTIONS),
+            )
+            .values(record_json=None)
         )
         refs = [
             ref

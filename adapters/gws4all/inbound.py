@@ -7,6 +7,7 @@ calls it again when it drains the inbox, so the stored raw message stays the onl
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -35,7 +36,7 @@ from stuf import (
 from stuf.model import Document
 
 __all__ = ["SYSTEM", "DecodedMessage", "decode", "document_fields", "document_record"]
-__all__ += ["QUESTION_FUNCTIONS", "Question", "zaak_fields"]
+__all__ += ["QUESTION_FUNCTIONS", "Question", "records_json", "stored_records", "zaak_fields"]
 
 SYSTEM = "gws4all"
 
@@ -143,6 +144,47 @@ def document_record(data: dict[str, Any], payload_ref: str) -> SourceRecord:
         data=data,
         payload_ref=payload_ref,
     )
+
+
+def records_json(decoded: DecodedMessage) -> str:
+    """The records of a decoded message as the inbox stores them beside the body.
+
+    Why: a message is decoded once, when it arrives (to answer it and to check it); the
+    batch that delivers it later reads these records instead of parsing the XML again.
+    """
+    return json.dumps(
+        {
+            "records": [
+                {
+                    "key": r.key,
+                    "kind": r.kind,
+                    "data": r.data,
+                    "ordering_key": r.ordering_key,
+                    "ordering_value": r.ordering_value,
+                    "warnings": list(r.warnings),
+                }
+                for r in decoded.records
+            ]
+        },
+        sort_keys=True,
+    )
+
+
+def stored_records(stored: dict[str, Any], payload_ref: str) -> list[SourceRecord]:
+    """The records ``records_json`` stored, as the source records ``decode`` gave."""
+    return [
+        SourceRecord(
+            source_system=SYSTEM,
+            key=r["key"],
+            kind=r["kind"],
+            data=r["data"],
+            payload_ref=payload_ref,
+            ordering_key=r["ordering_key"],
+            ordering_value=r["ordering_value"],
+            warnings=tuple(r["warnings"]),
+        )
+        for r in stored["records"]
+    ]
 
 
 def decode(body: bytes, *, soap_action: str | None, payload_ref: str) -> DecodedMessage:
