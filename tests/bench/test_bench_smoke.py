@@ -21,6 +21,7 @@ QUICK_RUNS = {
     "zaken_parallel": ["--quick"],
     "migratie": ["--documents", "120"],
     "documenten": ["--size-mb", "16"],
+    "inbox_http": ["--quick"],
     "gws4all": ["--questions", "60", "--aanvragen", "60"],
     "betaalspecificaties": ["--clients", "300", "--sample", "50"],
     "reconcile": ["--documents", "20000"],
