@@ -32,7 +32,7 @@ import socket
 import ssl
 import struct
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from socketserver import ThreadingMixIn
 from types import TracebackType
 from typing import IO, Any, Protocol, cast
@@ -102,8 +102,11 @@ class _Handler(WSGIRequestHandler):
         if path.startswith("/_admin/"):  # inspection and control are never faulted
             self._run(sim.admin_app if path.startswith("/_admin/faults") else sim.app, environ)
             return
-        with sim.in_flight():
-            self._handle_faulted(sim, environ)
+        call = sim.call_started()
+        try:
+            self._handle_faulted(sim, _answered_ends(environ, call))
+        finally:
+            call.end()
 
     def _handle_faulted(self, sim: SimulatorServer, environ: WSGIEnvironment) -> None:
         decision = sim.decide(environ)
@@ -136,7 +139,11 @@ class _Handler(WSGIRequestHandler):
             multithread=True,
         )
         handler.request_handler = self  # type: ignore[attr-defined]
-        handler.run(app)
+        call: _Call | None = environ.get(_CALL_KEY)
+        if call is not None:  # the call ends when its answer is ready, before it is sent
+            handler.run(_ending(app, call))
+        else:
+            handler.run(app)
 
     def get_environ(self) -> WSGIEnvironment:
         environ = super().get_environ()
@@ -218,6 +225,40 @@ def _unavailable(environ: WSGIEnvironment, start_response: StartResponse) -> lis
     return [body]
 
 
+_CALL_KEY = "ketenbrug.call"
+
+
+class _Call:
+    """One call being handled; ``end`` counts it out once.
+
+    It ends when its answer is ready, before the answer is written: a client that sends its
+    next call the moment it has the answer must not find this one still counted.
+    """
+
+    def __init__(self, server: SimulatorServer) -> None:
+        self._server = server
+        self._ended = False
+
+    def end(self) -> None:
+        if not self._ended:
+            self._ended = True
+            self._server._call_ended()
+
+
+def _answered_ends(environ: WSGIEnvironment, call: _Call) -> WSGIEnvironment:
+    environ[_CALL_KEY] = call
+    return environ
+
+
+def _ending(app: WSGIApplication, call: _Call) -> WSGIApplication:
+    def run(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        answer = list(app(environ, start_response))
+        call.end()
+        return answer
+
+    return run
+
+
 class SimulatorServer:
     """A WSGI app served on loopback in a background thread.
 
@@ -246,16 +287,15 @@ class SimulatorServer:
         self.peak_busy = 0
         self._busy_lock = threading.Lock()
 
-    @contextlib.contextmanager
-    def in_flight(self) -> Iterator[None]:
+    def call_started(self) -> _Call:
         with self._busy_lock:
             self.busy += 1
             self.peak_busy = max(self.peak_busy, self.busy)
-        try:
-            yield
-        finally:
-            with self._busy_lock:
-                self.busy -= 1
+        return _Call(self)
+
+    def _call_ended(self) -> None:
+        with self._busy_lock:
+            self.busy -= 1
 
     @property
     def port(self) -> int:
@@ -329,6 +369,8 @@ class SimulatorServer:
             except (ValueError, TypeError) as exc:
                 return json_response(start_response, {"error": str(exc)}, "400 Bad Request")
             self.faults.configure(config)
+            with self._busy_lock:  # a new config starts a new count, of calls at once too
+                self.peak_busy = self.busy
         return json_response(
             start_response,
             {

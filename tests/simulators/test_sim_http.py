@@ -165,3 +165,15 @@ def test_peak_of_calls_at_once_is_counted(capture: tuple[SimulatorServer, Captur
         thread.join()
     busy = requests.get(server.url + "/_admin/faults", timeout=5).json()["busy"]
     assert busy == {"now": 0, "peak": 3}
+
+
+def test_calls_one_after_the_other_are_never_counted_at_once(
+    capture: tuple[SimulatorServer, CapturingApp],
+) -> None:
+    """A call is counted out when its answer is ready, before it is written: the next call
+    of a client that waits for each answer never overlaps it."""
+    server, _app = capture
+    for _ in range(30):
+        assert _post(server).status_code == 200
+    busy = requests.get(server.url + "/_admin/faults", timeout=5).json()["busy"]
+    assert busy == {"now": 0, "peak": 1}
