@@ -167,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         rate = send_all(server.url, batch, args.senders)
     with inbox_store.session() as session:
         stored = session.scalar(select(func.count()).select_from(InboxMessage))
-    reference = in_process(make_store, batch[: min(len(batch), 1000)])
+    # other messages (another seed): on one PostgreSQL schema these would be duplicates
+    reference = in_process(make_store, messages(min(count, 1000), args.seed + 1))
     print(f"  floor: raw Starlette insert + commit   {floor:8.1f} messages/s")
     print(f"  inbox over HTTP                        {rate:8.1f} messages/s")
     print(f"  inbox in-process (no HTTP, reference)  {reference:8.1f} messages/s")
