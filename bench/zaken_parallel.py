@@ -55,8 +55,8 @@ from adapters.esuite.target import EsuiteTarget
 from mappings import load_tables
 from simulators.synthetic import SyntheticData
 from stuf import Systeem, Zaak, ZaakStatus
-from sync.drain import payload_refs
-from sync.engine import Engine, RecordState, RetryPolicy
+from sync.drain import inbox_batches
+from sync.engine import Engine, RetryPolicy
 from sync.flows.zaken import FLOW_NAME, ZAKEN_FUNCTIONS, ZakenFlow
 from sync.inbox import Inbox, InboxSource
 from sync.store.db import Store
@@ -103,19 +103,7 @@ def drain_partition(
     source = InboxSource(
         store, flow=FLOW_NAME, functions=ZAKEN_FUNCTIONS, partition=partition, partitions=partitions
     )
-    records = 0
-    while (batch_id := source.claim(batch_size)) is not None:
-        batch = source.load(batch_id)
-
-        def ack(session, outcome, *, _id=batch_id, _b=batch):  # type: ignore[no-untyped-def]
-            source.acknowledge(
-                session,
-                _id,
-                payload_refs(_b, outcome, RecordState.DEAD),
-                payload_refs(_b, outcome, RecordState.DEFERRED),
-            )
-
-        records += engine.run_batch(batch, on_commit=ack).read
+    records = sum(outcome.read for _ref, outcome in inbox_batches(engine, source, batch_size))
     client.close()
     return records, target.calls
 

@@ -53,8 +53,8 @@ from stuf import (
     new_stuurgegevens,
 )
 from sync.config import load_settings
-from sync.drain import payload_refs
-from sync.engine import Engine, RecordState, RetryPolicy
+from sync.drain import inbox_batches
+from sync.engine import Engine, RetryPolicy
 from sync.flows.zaken import FLOW_NAME, ZAKEN_FUNCTIONS, ZakenFlow
 from sync.inbox import Inbox, InboxSource
 from sync.store.db import Store
@@ -189,18 +189,7 @@ def sync_run(name: str, store: Store, esuite_url: str, batch_size: int) -> RunFi
             partition=partition,
             partitions=PARTITIONS,
         )
-        while (batch_id := source.claim(batch_size)) is not None:
-            batch = source.load(batch_id)
-
-            def ack(session, outcome, *, _id=batch_id, _b=batch, _s=source):  # type: ignore[no-untyped-def]
-                _s.acknowledge(
-                    session,
-                    _id,
-                    payload_refs(_b, outcome, RecordState.DEAD),
-                    payload_refs(_b, outcome, RecordState.DEFERRED),
-                )
-
-            outcome = engine.run_batch(batch, on_commit=ack)
+        for _ref, outcome in inbox_batches(engine, source, batch_size):  # as the DAG drains
             records += outcome.read
             delivered += outcome.delivered
             batches += 1

@@ -87,6 +87,8 @@ class _Server(ThreadingMixIn, WSGIServer):
 
 class _Handler(WSGIRequestHandler):
     server: _Server
+    #: The call this handler serves (one request per connection); None for admin requests.
+    _call: _Call | None = None
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.server.simulator.name, format % args)
@@ -102,11 +104,11 @@ class _Handler(WSGIRequestHandler):
         if path.startswith("/_admin/"):  # inspection and control are never faulted
             self._run(sim.admin_app if path.startswith("/_admin/faults") else sim.app, environ)
             return
-        call = sim.call_started()
+        self._call = sim.call_started()
         try:
-            self._handle_faulted(sim, _answered_ends(environ, call))
+            self._handle_faulted(sim, environ)
         finally:
-            call.end()
+            self._call.end()
 
     def _handle_faulted(self, sim: SimulatorServer, environ: WSGIEnvironment) -> None:
         decision = sim.decide(environ)
@@ -139,11 +141,9 @@ class _Handler(WSGIRequestHandler):
             multithread=True,
         )
         handler.request_handler = self  # type: ignore[attr-defined]
-        call: _Call | None = environ.get(_CALL_KEY)
-        if call is not None:  # the call ends when its answer is ready, before it is sent
-            handler.run(_ending(app, call))
-        else:
-            handler.run(app)
+        if self._call is not None:  # the call ends when its answer is ready, before it is sent
+            app = _ending(app, self._call)
+        handler.run(app)
 
     def get_environ(self) -> WSGIEnvironment:
         environ = super().get_environ()
@@ -225,9 +225,6 @@ def _unavailable(environ: WSGIEnvironment, start_response: StartResponse) -> lis
     return [body]
 
 
-_CALL_KEY = "ketenbrug.call"
-
-
 class _Call:
     """One call being handled; ``end`` counts it out once.
 
@@ -243,11 +240,6 @@ class _Call:
         if not self._ended:
             self._ended = True
             self._server._call_ended()
-
-
-def _answered_ends(environ: WSGIEnvironment, call: _Call) -> WSGIEnvironment:
-    environ[_CALL_KEY] = call
-    return environ
 
 
 def _ending(app: WSGIApplication, call: _Call) -> WSGIApplication:

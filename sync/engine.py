@@ -141,10 +141,13 @@ class RetryPolicy:
     wait_max_s: float = 5.0
 
     def retrying(self) -> Retrying:
+        return self._retrying(self.attempts, self.wait_base_s)
+
+    def _retrying(self, attempts: int, first_wait_s: float) -> Retrying:
         return Retrying(
             retry=retry_if_exception_type(TransientError),
-            stop=stop_after_attempt(self.attempts),
-            wait=wait_exponential(multiplier=self.wait_base_s, max=self.wait_max_s),
+            stop=stop_after_attempt(attempts),
+            wait=wait_exponential(multiplier=first_wait_s, max=self.wait_max_s),
             reraise=True,
         )
 
@@ -161,12 +164,8 @@ class RetryPolicy:
             if self.attempts <= 1:
                 raise
         time.sleep(min(self.wait_base_s, self.wait_max_s))  # the wait before the second try
-        Retrying(
-            retry=retry_if_exception_type(TransientError),
-            stop=stop_after_attempt(self.attempts - 1),
-            wait=wait_exponential(multiplier=self.wait_base_s * 2, max=self.wait_max_s),
-            reraise=True,
-        )(action)
+        # the rest as retrying() would go on: one try fewer, each wait already doubled once
+        self._retrying(self.attempts - 1, self.wait_base_s * 2)(action)
 
 
 @dataclass

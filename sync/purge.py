@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import or_, select, update
 
 from sync.blobs import PART_GLOB
+from sync.inbox import DOCUMENT_FUNCTIONS
 from sync.store.db import Store
 from sync.store.models import DeadLetter, DeadLetterState, InboxMessage, InboxState, utcnow
 
@@ -45,7 +46,6 @@ DEFAULT_PART_MAX_AGE_S = 3600.0
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_DOCUMENT_FUNCTIONS = ("voegZaakdocumentToe", "updateZaakdocument")
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def purge_payloads(
                 InboxMessage.state == InboxState.PROCESSED,
                 InboxMessage.processed_at < cutoff,
                 InboxMessage.record_json.is_not(None),
-                InboxMessage.function.not_in(_DOCUMENT_FUNCTIONS),
+                InboxMessage.function.not_in(DOCUMENT_FUNCTIONS),
             )
             .values(record_json=None)
         )
