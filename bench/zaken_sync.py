@@ -23,6 +23,7 @@ and Airflow task instances grow with partitions and batches, never with records.
 from __future__ import annotations
 
 import argparse
+import queue
 import sys
 import tempfile
 import threading
@@ -32,7 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import requests
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -58,8 +59,11 @@ from sync.engine import Engine, RetryPolicy
 from sync.flows.zaken import FLOW_NAME, ZAKEN_FUNCTIONS, ZakenFlow
 from sync.inbox import Inbox, InboxSource
 from sync.store.db import Store
+from sync.store.models import InboxMessage
 
 PARTITIONS = 4
+#: GWS4all senders pushing at once while the inbox is filled.
+SENDERS = 8
 #: Task instances of one ketenbrug_zaken run: resend + allegro + summarize + one per partition.
 TASKS_PER_RUN = 3 + PARTITIONS
 
@@ -129,13 +133,45 @@ class RunFigures:
         )
 
 
-def fill_inbox(inbox: Inbox, data: SyntheticData, zaken: int) -> int:
-    messages = 0
+def fill_inbox(inbox: Inbox, data: SyntheticData, zaken: int, senders: int = SENDERS) -> int:
+    """Push every zaak's messages as GWS4all does: one zaak's in order, ``senders`` zaken at
+    once (so the inbox's group commit works as it does under real traffic)."""
+    work: queue.Queue[list[tuple[bytes, str | None]] | None] = queue.Queue(maxsize=4 * senders)
+    counts = [0] * senders
+    failures: list[BaseException] = []
+
+    def sender(slot: int) -> None:
+        while (zaak := work.get()) is not None:
+            try:
+                for body, soap_action in zaak:
+                    answer = inbox.receive(body, soap_action)
+                    if answer.status != 200:
+                        raise RuntimeError(f"inbox answered HTTP {answer.status}")
+                    counts[slot] += 1
+            except BaseException as error:  # raised below, after the rest
+                failures.append(error)
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(senders)]
+    for thread in threads:
+        thread.start()
     for zaak in data.zaken(zaken):
-        for message in messages_for_zaak(zaak, include_documents=False):
-            inbox.receive(message.body, message.soap_action)
-            messages += 1
-    return messages
+        messages = messages_for_zaak(zaak, include_documents=False)
+        work.put([(m.body, m.soap_action) for m in messages])
+    for _ in threads:
+        work.put(None)
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return sum(counts)
+
+
+def require_empty(store: Store) -> None:
+    """Refuse a state store that already holds messages (a PostgreSQL database used before):
+    its records would be counted as this run's."""
+    with store.session() as session:
+        if session.scalar(select(func.count()).select_from(InboxMessage)):
+            raise SystemExit(f"{store.url}: the inbox is not empty; give an empty database")
 
 
 def new_statuses(inbox: Inbox, data: SyntheticData, zaken: int, share: float) -> int:
@@ -243,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     url = args.database_url or f"sqlite:///{folder / 'state.db'}"
     store = Store(url)
     store.migrate()
+    require_empty(store)
     settings = load_settings({"KETENBRUG_DATABASE_URL": url})
     data = SyntheticData(args.seed, document_scale=0.05)
     inbox = Inbox(store)
@@ -250,7 +287,11 @@ def main(argv: list[str] | None = None) -> int:
 
     began = time.perf_counter()
     messages = fill_inbox(inbox, data, args.zaken)
-    print(f"inbox filled with {messages} messages in {time.perf_counter() - began:.1f} s\n")
+    filled = time.perf_counter() - began
+    print(
+        f"inbox filled with {messages} messages by {SENDERS} senders in {filled:.1f} s "
+        f"({messages / filled:.0f}/s)\n"
+    )
 
     with make_esuite_server() as esuite:
         esuite_url = esuite.url

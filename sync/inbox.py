@@ -56,6 +56,7 @@ from sync.config import load_settings
 from sync.deadletters import record_dead_letter
 from sync.failpoints import crash_point
 from sync.identity import IdentityMap
+from sync.inbox_group import GroupCommit
 from sync.store.db import Store
 from sync.store.models import (
     BatchState,
@@ -154,6 +155,8 @@ class Inbox:
         # Answers GWS4all's questions (sync.vragen); built from KETENBRUG_ESUITE_* when None.
         self._questions = questions
         self._questions_lock = threading.Lock()
+        # Plain pushes arriving together share a commit; each is answered after its own.
+        self.group = GroupCommit(store)
 
     def receive(self, body: bytes, soap_action: str | None) -> InboxAnswer:
         """Receive a message held in memory (small messages, tests)."""
@@ -427,7 +430,13 @@ class Inbox:
         the insert back.
 
         A dead message is stored whatever its fields: any too long for its column is cut.
+        A plain message (not dead, nothing else in its transaction) may share its commit with
+        others pushed at the same time (:mod:`sync.inbox_group`).
         """
+        if dead is None and in_transaction is None:
+            message_id = self.group.store_row(row)
+            crash_point("inbox_after_store")  # stored, not answered: the sender sends it again
+            return message_id
         if dead is not None:
             for column in InboxMessage.__table__.columns:
                 length = getattr(column.type, "length", None)
