@@ -35,10 +35,13 @@ nothing stored.
 
 The e-Suite's ZGW Documenten API (read-only, the same documents) is served under
 ``/documenten/api/v1``: see :mod:`simulators.esuite_zgw`; its ZGW Zaken API (read-only listing of
-the same zaken) under ``/zaken/api/v1``: see :mod:`simulators.esuite_zgw_zaken`.
+the same zaken) under ``/zaken/api/v1``: see :mod:`simulators.esuite_zgw_zaken`. Each document
+stored in or changed for a zaak is published as a ZGW notificatie by the NRC under
+``/notificaties/api/v1``: see :mod:`simulators.esuite_notificaties`.
 
-Admin: ``GET /_admin/state`` (``?zaak=ID``, ``?summary=1``), ``POST /_admin/reset``, and the
-fault endpoints of :mod:`simulators.http`.
+Admin: ``GET /_admin/state`` (``?zaak=ID``, ``?summary=1``), ``POST /_admin/reset`` (also the
+NRC's abonnementen and counters), ``GET``/``POST /_admin/notificaties``, and the fault endpoints
+of :mod:`simulators.http`.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from urllib.parse import parse_qs
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 from privacy.masking import mask_text
+from simulators.esuite_notificaties import EsuiteNrc
 from simulators.esuite_store import EsuiteStore, ZaakBestaatAl, ZaakOnbekend
 from simulators.esuite_zgw import DEFAULT_PAGE_SIZE, ZgwDocumentenApp
 from simulators.esuite_zgw_zaken import ZgwZakenApp
@@ -92,7 +96,13 @@ from stuf import (
 )
 from stuf.stream import Readable, stream_document_lk01
 
-__all__ = ["ESUITE_SYSTEEM", "TRANSIENT_STUF_CODES", "EsuiteApp", "make_esuite_server"]
+__all__ = [
+    "ESUITE_SYSTEEM",
+    "TRANSIENT_STUF_CODES",
+    "EsuiteApp",
+    "EsuiteServer",
+    "make_esuite_server",
+]
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +185,7 @@ class EsuiteApp:
         self.unknown_zaak_vraag = unknown_zaak_vraag
         self.zgw = ZgwDocumentenApp(self.store, page_size=zgw_page_size)
         self.zgw_zaken = ZgwZakenApp(self.store, page_size=zgw_page_size)
+        self.notificaties = EsuiteNrc(self.store)
         self._handlers: dict[type, Callable[[Any, Stuurgegevens], Any]] = {
             GenereerZaakIdentificatie: self._genereer,
             CreeerZaak: self._creeer,
@@ -195,6 +206,8 @@ class EsuiteApp:
             return self.zgw(environ, start_response)
         if self.zgw_zaken.handles(path):
             return self.zgw_zaken(environ, start_response)
+        if self.notificaties.handles(path):
+            return self.notificaties(environ, start_response)
         if path == "/_admin/state" and method == "GET":
             query = parse_qs(environ.get("QUERY_STRING", ""))
             zaak = query.get("zaak", [None])[0]
@@ -204,6 +217,7 @@ class EsuiteApp:
             )
         if path == "/_admin/reset" and method == "POST":
             self.store.reset()
+            self.notificaties.reset()
             return json_response(start_response, {"reset": True})
         if method != "POST":
             start_response(
@@ -556,6 +570,24 @@ def _soap_action(environ: WSGIEnvironment) -> str | None:
     return match.group(1) if match else None
 
 
+class EsuiteServer(SimulatorServer):
+    """The e-Suite simulator's server: its NRC publishes with this server's URL as base and
+    stops delivering when the server stops (no delivery thread outlives it)."""
+
+    def __init__(self, app: EsuiteApp, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.notificaties = app.notificaties
+        self.notificaties.bind(lambda: self.url)
+
+    def __enter__(self) -> EsuiteServer:  # typed, so ``with`` gives ``.notificaties``
+        self.start()
+        return self
+
+    def stop(self) -> None:
+        super().stop()
+        self.notificaties.stop()
+
+
 def make_esuite_server(
     *,
     port: int = 0,
@@ -564,8 +596,9 @@ def make_esuite_server(
     unknown_zaak_vraag: Literal["Fo02", "leeg"] = "Fo02",
     keep_content: bool = True,
     zgw_page_size: int = DEFAULT_PAGE_SIZE,
-) -> SimulatorServer:
-    """An (unstarted) e-Suite simulator server; ``server.app.store`` is its store.
+) -> EsuiteServer:
+    """An (unstarted) e-Suite simulator server; ``server.app.store`` is its store,
+    ``server.notificaties`` (also ``server.app.notificaties``) its NRC.
 
     ``keep_content=False`` keeps only size and SHA-256 of documents (for big benchmark runs).
     ``zgw_page_size`` is the page size of the ZGW Documenten and Zaken listings.
@@ -575,4 +608,4 @@ def make_esuite_server(
         unknown_zaak_vraag=unknown_zaak_vraag,
         zgw_page_size=zgw_page_size,
     )
-    return SimulatorServer(app, port=port, name="e-Suite", faults=faults)
+    return EsuiteServer(app, port=port, name="e-Suite", faults=faults)

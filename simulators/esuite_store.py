@@ -11,23 +11,28 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import hashlib
+import logging
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from privacy.masking import mask_bsn
 from stuf import Document, NoValue, Zaak, ZaakStatus
 
 __all__ = [
     "DEFAULT_PREFIX",
+    "DocumentListener",
     "EsuiteStore",
     "StoredDocument",
     "StoredZaak",
     "ZaakBestaatAl",
     "ZaakOnbekend",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Gemeentecode 0153 (Enschede) + application, like the real e-Suite numbers its zaken.
 DEFAULT_PREFIX = "0153ESUITE"
@@ -69,6 +74,12 @@ class StoredZaak:
     status_count: int
 
 
+#: Told, after the write and outside the lock, of each document of a zaak stored ("create")
+#: or changed ("update"), with its zaak: how the e-Suite's notificaties learn of them
+#: (:mod:`simulators.esuite_notificaties`).
+DocumentListener = Callable[[Literal["create", "update"], StoredDocument, Zaak], None]
+
+
 def _now() -> datetime:
     return datetime.now().astimezone()
 
@@ -107,6 +118,8 @@ class EsuiteStore:
         self.first_number = first_number
         self.keep_content = keep_content
         self._lock = threading.RLock()
+        #: Not state: a reset keeps them.
+        self.document_listeners: list[DocumentListener] = []
         self.reset()
 
     def reset(self) -> None:
@@ -198,7 +211,9 @@ class EsuiteStore:
             bisect.insort(self._document_order, document.identificatie)
             if record is not None:
                 record.documenten.append(document.identificatie)
-            return stored
+        if record is not None:
+            self._tell("create", stored, record.zaak)
+        return stored
 
     def update_document(self, wordt: Document) -> StoredDocument:
         """updateZaakdocument: metadata fields ``wordt`` carries, and new content if it has any."""
@@ -246,7 +261,19 @@ class EsuiteStore:
                     registered=datetime.now().astimezone().date(),
                 )
             self._documenten[wordt.identificatie] = stored
-            return stored
+            zaak_id = stored.document.zaak_identificatie
+            record = self._zaken.get(zaak_id) if zaak_id else None
+        if record is not None:
+            self._tell("update", stored, record.zaak)
+        return stored
+
+    def _tell(self, actie: Literal["create", "update"], stored: StoredDocument, zaak: Zaak) -> None:
+        """Inform the listeners; one that fails must not undo (or fail) the stored write."""
+        for listener in list(self.document_listeners):
+            try:
+                listener(actie, stored, zaak)
+            except Exception:
+                log.exception("e-Suite store: document listener failed")
 
     # --- reads ------------------------------------------------------------------------------
 

@@ -102,11 +102,12 @@ class SimulatorHandle:
         return self.server.faults.counts()
 
     def reset(self) -> None:
-        """Empty store, quiet faults, counters at zero."""
+        """Empty store, no abonnementen, quiet faults, counters at zero."""
         self.server.faults.configure(FaultConfig())
         app = self.server.app
         if isinstance(app, EsuiteApp):
             app.store.reset()
+            app.notificaties.reset()  # abonnementen of one test never reach the next
 
 
 @pytest.fixture(scope="session")
