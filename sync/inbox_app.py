@@ -35,9 +35,10 @@ from typing import IO, Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from adapters.esuite.client import SYSTEM as ESUITE
 from adapters.gws4all.answers import KETENBRUG_APPLICATIE, UNKNOWN_SENDER
 from privacy.masking import mask_text
 from stuf import Fout, Systeem, ZdsVersion, build_fault, new_stuurgegevens
@@ -51,6 +52,7 @@ from sync.inbox_guard import (
     guarded_config,
 )
 from sync.inbox_peek import peek_message
+from sync.notificaties import MAX_NOTIFICATIE_BYTES, NotificatieError, store_notificatie
 
 __all__ = ["Door", "InboxServer", "TenantRoutes", "create_app"]
 
@@ -299,15 +301,59 @@ def create_app(inboxes: Inbox | Iterable[Inbox], door: Door | None = None) -> St
         log.error("inbox: unexpected %s outside the handler", type(exc).__name__)
         return _unavailable(routes.systeem_for(request.url.path))
 
+    async def notificatie(request: Request) -> Response:
+        """A ZGW notificatie from the e-Suite (sync.notificaties): stored, then 204."""
+        started = time.monotonic()
+        try:
+            sender = await authenticate(request)
+            inbox = _tenant_inbox(routes, request.url.path, sender)
+            if sender is not None and not sender.notificaties:
+                raise _Refused(403, "StUF058", "deze afzender mag geen notificaties sturen")
+            body = bytearray()
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_NOTIFICATIE_BYTES:
+                    raise _Refused(413, "StUF055", "notificatie te groot")
+            stored = await run_in_threadpool(store_notificatie, inbox.store, ESUITE, bytes(body))
+        except _Refused as refusal:
+            _log_refusal(request, refusal, started)
+            return _problem(refusal.status, refusal.reason, refusal.headers)
+        except NotificatieError as error:
+            log.warning("inbox: notificatie van %s geweigerd: %s", _client(request), error)
+            return _problem(400, str(error))
+        except ClientDisconnect:
+            return Response(status_code=400)
+        except Exception as exc:  # the database away: the NRC delivers it again later
+            log.error(
+                "inbox: notificatie niet opgeslagen: %s: %s",
+                type(exc).__name__,
+                mask_text(str(exc))[:300],
+            )
+            return _problem(503, "notificatie nu niet op te slaan", {"Retry-After": "5"})
+        log.info("inbox: notificatie %s opgeslagen", stored if stored else "(niet gebruikt)")
+        return Response(status_code=204)
+
     async def health(_request: Request) -> Response:
         return PlainTextResponse("ok")
 
     return Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
+            Route("/notificaties", notificatie, methods=["POST"]),
+            Route("/{tenant}/notificaties", notificatie, methods=["POST"]),
             Route("/{path:path}", guarded, methods=["POST"]),
         ],
         exception_handlers={Exception: on_error},
+    )
+
+
+def _problem(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    """A refused notificatie, as the ZGW APIs answer (a problem object, never the body)."""
+    return JSONResponse(
+        {"status": status, "detail": mask_text(detail)[:200]},
+        status_code=status,
+        media_type="application/problem+json",
+        headers={**(headers or {}), "Connection": "close"},
     )
 
 

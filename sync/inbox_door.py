@@ -11,8 +11,14 @@ The senders file (JSON, or TOML when its name ends in ``.toml``)::
       {"name": "gws4all", "zender": [{"organisatie": "1900", "applicatie": "GWS4all"}],
        "certificate_sha256": "3F:A2:...", "certificate_cn": "GWS4all productie"},
       {"name": "oud-systeem", "zender": [{"organisatie": "1900", "applicatie": "OUD"}],
-       "username": "oud", "password_hash": "scrypt$16384$8$1$<salt b64>$<hash b64>"}
+       "username": "oud", "password_hash": "scrypt$16384$8$1$<salt b64>$<hash b64>"},
+      {"name": "esuite-notificaties", "notificaties": true,
+       "username": "esuite-nrc", "password_hash": "scrypt$..."}
     ]}
+
+A sender with ``"notificaties": true`` may post ZGW notificaties to ``/notificaties`` (the
+e-Suite's notificatierouteringscomponent, whose abonnement sends this ``Authorization``
+header); it needs no zender. Every other sender is refused there, and it is refused for StUF.
 
 A certificate matches by its SHA-256 fingerprint (of the DER bytes), by its subject CN or by
 its subject serialNumber (the OIN in a PKIoverheid certificate); the certificate must also be
@@ -103,6 +109,8 @@ class Sender:
     username: str | None = None
     password_hash: str | None = field(default=None, repr=False)
     tenant: str | None = None
+    #: May post ZGW notificaties (``/notificaties``): the e-Suite's notificatierouteringscomponent.
+    notificaties: bool = False
 
     def matches_certificate(self, cert: PeerCertificate) -> bool:
         if self.certificate_sha256 is not None:
@@ -147,7 +155,10 @@ def _sender(entry: Mapping[str, Any]) -> Sender:
         (str(z.get("organisatie", "")).strip(), str(z.get("applicatie", "")).strip())
         for z in entry.get("zender", ())
     )
-    if not zenders or any(not app for _org, app in zenders):
+    notificaties = entry.get("notificaties", False)
+    if not isinstance(notificaties, bool):
+        raise ValueError(f"sender {name!r}: notificaties must be true or false")
+    if (not zenders and not notificaties) or any(not app for _org, app in zenders):
         raise ValueError(f"sender {name!r}: list at least one zender with an applicatie")
     sha = entry.get("certificate_sha256")
     sender = Sender(
@@ -159,6 +170,7 @@ def _sender(entry: Mapping[str, Any]) -> Sender:
         username=entry.get("username") or None,
         password_hash=entry.get("password_hash") or None,
         tenant=str(entry.get("tenant") or "").strip() or None,
+        notificaties=notificaties,
     )
     has_cert = any((sender.certificate_sha256, sender.certificate_cn, sender.certificate_serial))
     has_basic = sender.username is not None

@@ -10,6 +10,9 @@ runs (never when the DAG file is parsed). Its fields:
   ``/documenten/api/v1``), used for the nightly archive listing
 - extra ``zgw_zaken_path`` / ``zgw_catalogi_path``: the ZGW Zaken and Catalogi APIs (defaults
   ``/zaken/api/v1``, ``/catalogi/api/v1``), used by the doorgifte's listing of new aanvragen
+- extra ``documenten_notificaties`` (true/false, default false) and ``documenten_ronde_dagen``
+  (default 7): the e-Suite posts ZGW notificaties to Ketenbrug, so its documenten source reads
+  those instead of walking every zaak each night (and walks them all once per ronde)
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from airflow.sdk import BaseHook
 
 from adapters.esuite.config import (
+    DEFAULT_RONDE_DAGEN,
     DEFAULT_TIMEOUT_S,
     DEFAULT_ZGW_CATALOGI_PATH,
     DEFAULT_ZGW_PATH,
@@ -72,4 +76,6 @@ class EsuiteHook(RegisteredHook, BaseHook):
             zgw_path=str(extra.get("zgw_path", DEFAULT_ZGW_PATH)),
             zgw_zaken_path=str(extra.get("zgw_zaken_path", DEFAULT_ZGW_ZAKEN_PATH)),
             zgw_catalogi_path=str(extra.get("zgw_catalogi_path", DEFAULT_ZGW_CATALOGI_PATH)),
+            documenten_notificaties=extra.get("documenten_notificaties", False) is True,
+            documenten_ronde_dagen=int(extra.get("documenten_ronde_dagen", DEFAULT_RONDE_DAGEN)),
         )

@@ -71,11 +71,12 @@ REGISTRATION = AdapterRegistration(
     hook="adapters.esuite.hook:EsuiteHook",
     conn_id="ketenbrug_esuite",
     sources=(
-        # Ketenbrug's own walk over the zaken (identity map, blob store): lives in sync/.
+        # Ketenbrug's own walk over the zaken (identity map, blob store, the notificaties the
+        # e-Suite sent): lives in sync/. The cursor says where the ronde or the notificaties are.
         SourceSpec(
             "documenten",
             factory="sync.tasks.documenten:esuite_document_source",
-            keeps_cursor=False,
+            keeps_cursor=True,
             runs_last=True,
         ),
     ),

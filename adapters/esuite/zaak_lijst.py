@@ -227,26 +227,8 @@ class EsuiteZaakLijst:
         params = dict(filters)
         if page > 1:
             params["page"] = str(page)
-        try:
-            response = self.client.session.get(
-                self.listing_url,
-                params=params,
-                headers=_HEADERS,
-                timeout=self.config.timeout_s,
-                verify=self.config.verify,
-            )
-        except requests.RequestException as exc:
-            raise _error(
-                TransientError, f"ZGW Zaken API gaf geen antwoord: {type(exc).__name__}"
-            ) from exc
-        with response:
-            self._check_status(response.status_code, page)
-            try:
-                content = response.content
-            except requests.RequestException as exc:  # the body broke off while reading
-                raise _error(
-                    TransientError, f"ZGW Zaken API antwoord afgebroken (pagina {page})"
-                ) from exc
+        status, content = self._get(self.listing_url, params, f"pagina {page}")
+        self._check_status(status, page)
         try:
             data = json.loads(content)
         except ValueError as exc:  # UnicodeDecodeError included
@@ -259,6 +241,51 @@ class EsuiteZaakLijst:
                 TransientError, f"onleesbaar ZGW-antwoord (pagina {page}): geen gepagineerde lijst"
             )
         return data
+
+    def identificatie_van(self, url: str) -> str | None:
+        """The identificatie of the zaak at ``url`` (a notificatie's ``hoofdObject``), or None
+        when the Zaken API no longer has it (404, 410).
+
+        Only a URL of one zaak under this e-Suite's own Zaken API is asked for: a notificatie
+        must not make Ketenbrug fetch what it names elsewhere (PermanentError otherwise).
+        """
+        prefix = f"{self.listing_url}/"
+        rest = url[len(prefix) :] if url.startswith(prefix) else ""
+        if not rest or any(c in rest for c in "/?#%\\") or rest in {".", ".."}:
+            raise _error(PermanentError, "hoofdObject is geen zaak van deze e-Suite")
+        status, content = self._get(url, {}, "zaak")
+        if status in (404, 410):
+            return None
+        self._check_status(status, 1)
+        try:
+            item = json.loads(content)
+        except ValueError as exc:
+            raise _error(TransientError, "onleesbaar ZGW-antwoord (zaak): geen JSON") from exc
+        if not isinstance(item, dict) or not isinstance(item.get("identificatie"), str):
+            raise _error(TransientError, "onleesbaar ZGW-antwoord: zaak zonder identificatie")
+        return str(item["identificatie"])
+
+    def _get(self, url: str, params: dict[str, str], what: str) -> tuple[int, bytes]:
+        """GET ``url``: its status and whole body (a broken-off body is transient)."""
+        try:
+            response = self.client.session.get(
+                url,
+                params=params,
+                headers=_HEADERS,
+                timeout=self.config.timeout_s,
+                verify=self.config.verify,
+            )
+        except requests.RequestException as exc:
+            raise _error(
+                TransientError, f"ZGW Zaken API gaf geen antwoord: {type(exc).__name__}"
+            ) from exc
+        with response:
+            if response.status_code != 200:
+                return response.status_code, b""
+            try:
+                return 200, response.content
+            except requests.RequestException as exc:  # the body broke off while reading
+                raise _error(TransientError, f"ZGW Zaken API antwoord afgebroken ({what})") from exc
 
     @staticmethod
     def _check_status(status: int, page: int) -> None:

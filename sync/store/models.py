@@ -203,6 +203,31 @@ class InboxMessage(Base):
     )
 
 
+class ZgwNotificatie(Base):
+    """A ZGW notificatie the e-Suite sent (Notificaties API 1.0): a zaak got a document.
+
+    The e-Suite's documenten source reads these after its cursor instead of walking every
+    zaak (``sync.notificaties``); stored before the sender is answered, once per body.
+    """
+
+    __tablename__ = "zgw_notificatie"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source_system: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    kanaal: Mapped[str] = mapped_column(String(50))
+    resource: Mapped[str] = mapped_column(String(100))
+    actie: Mapped[str] = mapped_column(String(100))
+    hoofd_object: Mapped[str] = mapped_column(String(1000))
+    resource_url: Mapped[str] = mapped_column(String(1000))
+    aanmaakdatum: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("source_system", "content_hash", name="uq_zgw_notificatie_content"),
+    )
+
+
 class LedgerEntry(Base):
     """Intent and outcome of one write of one source record to one target."""
 

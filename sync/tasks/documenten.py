@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from adapters.base import Source
+from adapters.esuite.config import EsuiteConfig
+from adapters.esuite.zaak_lijst import EsuiteZaakLijst
 from adapters.registry import SourceContext
 from sync.blobs import BlobStore
 from sync.config import Settings
@@ -55,10 +57,18 @@ def document_targets(
     return flow_targets(FLOW_NAME, configs, settings)
 
 
-def esuite_document_source(_config: object, context: SourceContext) -> Source:
-    """The e-Suite's documenten source (registry factory): Ketenbrug's walk over its zaken."""
+def esuite_document_source(config: object, context: SourceContext) -> Source:
+    """The e-Suite's documenten source (registry factory): the zaken its notificaties name,
+    and a ronde over every zaak (each run without notificaties, else every few days)."""
     reader = cast(DocumentReader, context.targets["esuite"])  # EsuiteDocumentTarget reads too
-    return EsuiteDocumentSource(context.store, reader, BlobStore(context.blob_root))
+    esuite = cast(EsuiteConfig, config)
+    return EsuiteDocumentSource(
+        context.store,
+        reader,
+        BlobStore(context.blob_root),
+        zaken=EsuiteZaakLijst(esuite) if esuite.documenten_notificaties else None,
+        ronde_dagen=esuite.documenten_ronde_dagen,
+    )
 
 
 def run_gws4all_documenten(partition: int, **arguments: Any) -> PartitionResult:
@@ -79,8 +89,9 @@ def run_allegro_documenten(**arguments: Any) -> PartitionResult:
 def run_esuite_documenten(**arguments: Any) -> PartitionResult:
     """Take the documents added in the e-Suite itself into the archives.
 
-    Walks every zaak once per run (the cursor is not kept: the identity map says which
-    documents were taken already, without downloading them).
+    Reads the zaken the e-Suite's notificaties named since the cursor, and walks every zaak in
+    a ronde (each run without notificaties, else every ``documenten_ronde_dagen`` days); the
+    identity map says which documents were taken already, without downloading them.
     """
     return run_source(DOCUMENTEN, "esuite", **arguments)
 

@@ -20,6 +20,7 @@ QUICK_RUNS = {
     "zaken_sync": ["--quick"],
     "zaken_parallel": ["--quick"],
     "migratie": ["--documents", "120"],
+    "esuite_documenten": ["--quick"],
     "documenten": ["--size-mb", "16"],
     "inbox_http": ["--quick"],
     "gws4all": ["--questions", "60", "--aanvragen", "60"],
