@@ -289,6 +289,14 @@ class EsuiteStore:
             record = self._record(identificatie)
             return record.zaak, list(record.statussen)
 
+    def stored_zaak(self, identificatie: str) -> StoredZaak | None:
+        """One zaak with its moment of receipt, or None (the ZGW ``GET /zaken/{uuid}``)."""
+        with self._lock:
+            record = self._zaken.get(identificatie)
+            if record is None:
+                return None
+            return StoredZaak(record.zaak, record.received, len(record.statussen))
+
     def zaken(self) -> list[StoredZaak]:
         """Every zaak with its moment of receipt, in the order received (the ZGW listing)."""
         with self._lock:
