@@ -22,6 +22,8 @@ from adapters.errors import InvalidMessageError
 from adapters.esuite.target import zaak_from_data
 from adapters.gws4all import inbound
 from stuf import Document, NoValue, Zaak, ZaakStatus
+from sync.flows.zaken import ZAKEN_FUNCTIONS
+from sync.inbox import DOCUMENT_FUNCTIONS
 from sync.store.models import DocumentZaak, InboxMessage, InboxState
 
 __all__ = [
@@ -32,8 +34,6 @@ __all__ = [
     "pending_zaak",
 ]
 
-_ZAAK_FUNCTIONS = ("creeerZaak", "updateZaak", "actualiseerZaakstatus")
-_DOCUMENT_FUNCTIONS = ("voegZaakdocumentToe", "updateZaakdocument")
 
 
 @dataclass
@@ -94,7 +94,7 @@ def _value(raw: Any) -> Any:
 def pending_zaak(session: Session, source_system: str, zaak: str) -> PendingZaak:
     """Every received, undelivered creeerZaak/updateZaak/actualiseerZaakstatus of ``zaak``."""
     pending = PendingZaak()
-    for row in _received(session, source_system, zaak, _ZAAK_FUNCTIONS):
+    for row in _received(session, source_system, zaak, ZAKEN_FUNCTIONS):
         if row.body is None:
             continue
         try:
@@ -145,7 +145,7 @@ def pending_documents(
     A metadata-only update keeps the content of the version before it.
     """
     found: dict[str, PendingDocument] = {}
-    for row in _received(session, source_system, zaak, _DOCUMENT_FUNCTIONS):
+    for row in _received(session, source_system, zaak, DOCUMENT_FUNCTIONS):
         if not row.record_json:
             continue
         record = json.loads(row.record_json)
