@@ -35,7 +35,6 @@ __all__ = [
 ]
 
 
-
 @dataclass
 class PendingZaak:
     """The zaak as the undelivered messages make it (``created`` from a pending creeerZaak)."""
