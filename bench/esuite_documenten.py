@@ -42,6 +42,8 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from zaken_sync import floor_http  # the same raw round trip as the zaken benchmark
+
 from adapters.base import Operation, SourceRecord
 from adapters.document import VOEG_ZAAKDOCUMENT_TOE
 from adapters.esuite.client import EsuiteClient
@@ -143,15 +145,6 @@ def night(
         cursor = batch.cursor_after
     seconds = time.perf_counter() - began
     return Night(name, seconds, calls() - before, len(found)), found, cursor
-
-
-def floor_http(url: str, calls: int) -> float:
-    """Seconds per raw HTTP round trip (GET of the simulator's small fault-config page)."""
-    session = requests.Session()
-    began = time.perf_counter()
-    for _ in range(calls):
-        session.get(f"{url.rstrip('/')}/_admin/faults", timeout=10).raise_for_status()
-    return (time.perf_counter() - began) / calls
 
 
 def wait_delivered(esuite_url: str, timeout_s: float = 120.0) -> dict[str, int]:

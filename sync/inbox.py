@@ -56,7 +56,7 @@ from sync.config import load_settings
 from sync.deadletters import record_dead_letter
 from sync.failpoints import crash_point
 from sync.identity import IdentityMap
-from sync.inbox_group import GroupCommit
+from sync.inbox_group import GroupCommit, stored_before
 from sync.store.db import Store
 from sync.store.models import (
     BatchState,
@@ -461,13 +461,7 @@ class Inbox:
                     in_transaction(session)
                 message_id = row.id
         except IntegrityError:
-            with self.store.session() as session:
-                existing = session.scalar(
-                    select(InboxMessage.id).where(
-                        InboxMessage.source_system == row.source_system,
-                        InboxMessage.content_hash == row.content_hash,
-                    )
-                )
+            existing = stored_before(self.store, row)
             if existing is None:
                 raise
             message_id = existing

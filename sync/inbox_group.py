@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sync.store.db import Store
 from sync.store.models import InboxMessage
 
-__all__ = ["GroupCommit"]
+__all__ = ["GroupCommit", "stored_before"]
 
 #: At most this many rows in one transaction: a burst is stored in a few commits, none huge.
 MAX_ROWS = 64
@@ -115,21 +115,23 @@ class GroupCommit:
                         session.flush()
                     push.message_id = row.id
                 except IntegrityError:
-                    push.message_id = self._stored_before(row)
+                    existing = stored_before(self.store, row)
+                    if existing is None:
+                        raise
+                    push.message_id = existing
             except BaseException as error:  # this caller re-raises it
                 push.error = error
 
-    def _stored_before(self, row: InboxMessage) -> int:
-        with self.store.session() as session:
-            existing = session.scalar(
-                select(InboxMessage.id).where(
-                    InboxMessage.source_system == row.source_system,
-                    InboxMessage.content_hash == row.content_hash,
-                )
+
+def stored_before(store: Store, row: InboxMessage) -> int | None:
+    """The id of the message with ``row``'s bytes stored before (the duplicate it tripped on)."""
+    with store.session() as session:
+        return session.scalar(
+            select(InboxMessage.id).where(
+                InboxMessage.source_system == row.source_system,
+                InboxMessage.content_hash == row.content_hash,
             )
-        if existing is None:
-            raise IntegrityError("inbox insert", None, Exception("no duplicate found"))
-        return int(existing)
+        )
 
 
 def _fresh(row: InboxMessage) -> InboxMessage:
