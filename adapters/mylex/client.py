@@ -234,10 +234,16 @@ class MyLexClient(SftpClient):
         if not sidecars:
             return None
         sidecar = self._choose(folder, identificatie, sidecars)
-        with self._sftp.guard("entry", identificatie):
+
+        def complete() -> bytes | None:
             data = self._sftp.read_small(f"{folder}/{sidecar}")
             if data is None or not self._sftp.exists(f"{folder}/{identificatie}.MDTO.xml"):
                 return None
+            return data
+
+        data = self._sftp.read("entry", complete, identificatie)
+        if data is None:
+            return None
         try:
             recorded, sha256, size = read_bestand(data)
         except (StufError, InvalidMessageError, ValueError):
@@ -289,11 +295,13 @@ class MyLexClient(SftpClient):
             yield entry
 
     def _listdir(self, path: str, operation: str = "iter_listing") -> list[str]:
-        with self._sftp.guard(operation):
+        def listdir() -> list[str]:
             try:
                 return self._sftp.session().listdir(path)
             except FileNotFoundError:
                 return []
+
+        return self._sftp.read(operation, listdir)
 
     def _folders(self) -> Iterator[str]:
         for year in sorted(self._listdir(self.archief)):
@@ -334,8 +342,10 @@ class MyLexClient(SftpClient):
         """The sidecar of the representation the informatieobject names (rarely needed)."""
         names = sorted(sidecars)
         if len(names) > 1:
-            with self._sftp.guard("iter_listing", identificatie):
-                info = self._sftp.read_small(f"{folder}/{identificatie}.MDTO.xml")
+            path = f"{folder}/{identificatie}.MDTO.xml"
+            info = self._sftp.read(
+                "iter_listing", lambda: self._sftp.read_small(path), identificatie
+            )
             try:
                 naam = (parse_xml(info).findtext(_REPRESENTATIE) or "").strip() if info else ""
             except StufError:
@@ -347,8 +357,8 @@ class MyLexClient(SftpClient):
         return names[0]
 
     def _entry(self, folder: str, identificatie: str, sidecar: str) -> ArchiveEntry | None:
-        with self._sftp.guard("iter_listing", identificatie):
-            data = self._sftp.read_small(f"{folder}/{sidecar}")
+        path = f"{folder}/{sidecar}"
+        data = self._sftp.read("iter_listing", lambda: self._sftp.read_small(path), identificatie)
         if data is None:  # removed between listing and reading
             return None
         recorded, sha256, size = read_bestand(data)

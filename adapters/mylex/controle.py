@@ -51,12 +51,14 @@ def lees_digest(client: MyLexClient, locatie: str) -> Gelezen | None:
     """SHA-256 and size of the file at ``locatie`` (streamed); None when it is not there.
 
     A file gone between listing and reading is not damaged: the reconciliation reports it as
-    missing. Connection trouble raises :class:`~adapters.errors.TransientError`.
+    missing. A dropped line reads the file again from its first byte; one that stays down
+    raises :class:`~adapters.errors.TransientError`.
     """
     path = veilige_locatie(client, locatie)
-    digest = hashlib.sha256()
-    size = 0
-    with client._sftp.guard("lees_digest", posixpath.basename(path)):
+
+    def read() -> Gelezen | None:  # from the first byte again after a dropped line
+        digest = hashlib.sha256()
+        size = 0
         try:
             handle = client._sftp.session().open(path, "rb")
         except FileNotFoundError:
@@ -67,4 +69,6 @@ def lees_digest(client: MyLexClient, locatie: str) -> Gelezen | None:
             while chunk := handle.read(_CHUNK):
                 digest.update(chunk)
                 size += len(chunk)
-    return Gelezen(digest.hexdigest(), size)
+        return Gelezen(digest.hexdigest(), size)
+
+    return client._sftp.read("lees_digest", read, posixpath.basename(path))

@@ -17,12 +17,13 @@ import errno
 import hashlib
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import BinaryIO, Self
+from typing import BinaryIO, Self, TypeVar
 
 import paramiko
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from adapters.errors import (
     ChecksumMismatchError,
@@ -59,6 +60,8 @@ __all__ = [
     "relative_dir",
     "safe_name",
 ]
+
+_T = TypeVar("_T")
 
 CHUNK_SIZE = 256 * 1024  # read size from the source; paramiko splits writes into 32 KiB requests
 TEMP_SUFFIXES = (".part", ".tmp", ".filepart")
@@ -174,9 +177,12 @@ class Closing:
 class PinnedSftp(Closing):
     """A lazily (re)connected pinned session plus atomic, checksummed uploads.
 
-    Not thread-safe: one client per task. No retries here; the engine retries a
-    :class:`TransientError`.
+    Not thread-safe: one client per task. Writes are not retried here (the engine retries a
+    :class:`TransientError` under its ledger); pure reads may be, through :meth:`read`.
     """
+
+    #: Tries of one pure read (:meth:`read`) before a dropped line fails the caller.
+    READ_ATTEMPTS = 5
 
     def __init__(self, settings: SftpSettings, system: str) -> None:
         self.settings = settings
@@ -221,6 +227,23 @@ class PinnedSftp(Closing):
                 system=self.system,
                 operation=operation,
             ) from exc
+
+    def read(self, operation: str, fn: Callable[[], _T], file: str | None = None) -> _T:
+        """``fn()`` inside :meth:`guard`, tried again on a fresh session when the line drops.
+
+        Why: a nightly walk (the reconciliation lists and reads thousands of small files)
+        must not fail on one dropped connection, while a missing file or a refused login still
+        fails at once. Only for reads: ``fn`` must be safe to run twice.
+        """
+        for attempt in Retrying(
+            retry=retry_if_exception_type(TransientError),
+            stop=stop_after_attempt(self.READ_ATTEMPTS),
+            wait=wait_exponential(multiplier=0.2, max=3.0),
+            reraise=True,
+        ):
+            with attempt, self.guard(operation, file):
+                return fn()
+        raise AssertionError("unreachable: tenacity reraises the last error")
 
     def exists(self, path: str) -> bool:
         """True when ``path`` exists (call inside :meth:`guard`)."""

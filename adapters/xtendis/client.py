@@ -80,12 +80,16 @@ class XtendisClient(SftpClient):
         """The receipt for drop ``name`` (OK or FOUT), or None when there is none yet."""
         name = safe_name(name, SYSTEM)
         folder = self.config.receipts_dir
-        with self._sftp.guard("receipt"):
+
+        def read() -> bytes | None:
             for kind in ("ok", "error"):
                 data = self._sftp.read_small(f"{folder}/{name}.{kind}.xml", limit=256 * 1024)
                 if data is not None:
-                    return parse_receipt(name, data)
-        return None
+                    return data
+            return None
+
+        data = self._sftp.read("receipt", read)
+        return parse_receipt(name, data) if data is not None else None
 
     def wait_for_receipt(self, name: str, timeout_s: float = 60.0, poll_s: float = 1.0) -> Receipt:
         """Poll for the receipt of ``name``; an OK receipt is returned.
@@ -118,5 +122,5 @@ class XtendisClient(SftpClient):
     def pending(self, name: str) -> bool:
         """True when the commit marker of ``name`` is still in the hot folder (not imported)."""
         name = safe_name(name, SYSTEM)
-        with self._sftp.guard("pending"):
-            return self._sftp.exists(f"{self.config.hotfolder_dir}/{name}.sha256")
+        marker = f"{self.config.hotfolder_dir}/{name}.sha256"
+        return self._sftp.read("pending", lambda: self._sftp.exists(marker))

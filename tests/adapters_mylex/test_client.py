@@ -21,6 +21,7 @@ from adapters.mylex import (
     UnsafeNameError,
     mdto_errors,
 )
+from adapters.mylex.controle import lees_digest
 from simulators.mylex import MyLexArchive, validate_mdto
 from simulators.sftp import TcpProxy
 from simulators.sftp.testing import SftpArea
@@ -158,6 +159,42 @@ def test_connection_cut_mid_put_is_transient_and_leaves_no_final_file(
         assert [e.sha256 for e in client.iter_listing()] == [digest]
     finally:
         client.close()
+
+
+def test_a_dropped_line_mid_listing_reconnects_and_the_walk_goes_on(
+    make_config: MakeConfig, tcp_proxy: TcpProxy, mylex: MyLexClient, archive: MyLexArchive
+) -> None:
+    archive.populate(12)
+    expected = list(mylex.iter_listing())
+    client = MyLexClient(make_config(port=tcp_proxy.port))
+    try:
+        walk = client.iter_listing()
+        found = [next(walk), next(walk)]
+        assert tcp_proxy.cut_all() == 1, "the walk's one connection was cut mid-walk"
+        found.extend(walk)
+        locatie = found[-1].locatie
+        tcp_proxy.cut_all()
+        digest = lees_digest(client, locatie)  # the byte check reconnects as well
+    finally:
+        client.close()
+    assert found == expected
+    assert tcp_proxy.stats.connections >= 3
+    assert digest is not None and digest.sha256 == expected[-1].sha256
+
+
+def test_a_line_that_stays_down_fails_the_read_after_its_tries(
+    make_config: MakeConfig, tcp_proxy: TcpProxy, archive: MyLexArchive
+) -> None:
+    archive.populate(2)
+    client = MyLexClient(make_config(port=tcp_proxy.port))
+    client._sftp.READ_ATTEMPTS = 2
+    tcp_proxy.drop_rate = 1.0  # every new connection refused
+    try:
+        with pytest.raises(TransientError, match="mylex"):
+            list(client.iter_listing())
+    finally:
+        client.close()
+    assert tcp_proxy.stats.connections == 2, "one connection per try, then the error"
 
 
 @pytest.mark.parametrize("name", ["../x", "/etc/passwd", "..", "a/b", "", ".x.part", "a b"])
