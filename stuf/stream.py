@@ -22,12 +22,12 @@ never written to the sink); the message gets a warning saying so.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
+import pybase64
 from lxml import etree
 
 from stuf.envelope import unwrap
@@ -44,10 +44,12 @@ from stuf.model import (
 from stuf.operations import OPERATIONS, q
 from stuf.parse import parse_element
 from stuf.peek import read_head
+from stuf.sinks import HashingWritable, Readable, Writable
 from stuf.xml import MAX_DEPTH, ZDS, ZKN, refuse_doctype, safe_parser, too_deep, xml_encoding
 
 __all__ = [
     "MAX_OTHER_TEXT",
+    "HashingWritable",
     "Readable",
     "StreamedAnswer",
     "StreamedDocument",
@@ -70,18 +72,6 @@ _UPDATE_ROOTS = frozenset(
 _EDC_LK02 = frozenset({q(ZKN, "edcLk02"), q(ZDS, "edcLk02")})
 #: Characters of text allowed outside the streamed ``inhoud`` (stuurgegevens, metadata, ...).
 MAX_OTHER_TEXT = 8 * 1024 * 1024
-
-
-class Readable(Protocol):
-    """What is read from: a file, a socket's ``makefile``, ``requests``' ``response.raw``."""
-
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-class Writable(Protocol):
-    """Where the decoded document goes: a file, a hash, ..."""
-
-    def write(self, data: bytes, /) -> Any: ...
 
 
 @dataclass
@@ -140,7 +130,8 @@ class _Target:
         self.builder = etree.TreeBuilder()
         self.sink = sink
         self.plek = plek
-        self.hash = hashlib.sha256()
+        self.sink_hashes = isinstance(sink, HashingWritable)
+        self.hash = sink.hash if isinstance(sink, HashingWritable) else hashlib.sha256()
         self.size = 0
         self.other_text = 0
         self.in_inhoud = False
@@ -197,7 +188,8 @@ class _Target:
 
     def _write(self, encoded: bytes) -> None:
         try:
-            decoded = base64.b64decode(encoded, validate=True)
+            # pybase64: SIMD decoding, 5x the standard library's (a 500 MB push is 667 MB)
+            decoded = pybase64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError) as exc:
             self.error = StufError("inhoud is not valid base64", plek=self.plek)
             raise self.error from exc
@@ -206,7 +198,8 @@ class _Target:
         except BaseException as exc:
             self.sink_error = exc
             raise
-        self.hash.update(decoded)
+        if not self.sink_hashes:
+            self.hash.update(decoded)
         self.size += len(decoded)
 
     def _flush(self, *, final: bool) -> None:

@@ -112,6 +112,12 @@ _LABELS = {
 }
 # The database is unreachable, locked past its timeout, or dropped the connection: try later.
 _UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
+#: A body's SHA-256, or a function returning it once the body is complete (still arriving).
+Digest = str | Callable[[], str]
+
+
+def _hex(digest: Digest) -> str:
+    return digest if isinstance(digest, str) else digest()
 
 
 def partition_hash(key: str | None) -> int:
@@ -162,8 +168,12 @@ class Inbox:
         """Receive a message held in memory (small messages, tests)."""
         return self.receive_file(io.BytesIO(body), hashlib.sha256(body).hexdigest(), soap_action)
 
-    def receive_file(self, body: IO[bytes], digest: str, soap_action: str | None) -> InboxAnswer:
+    def receive_file(self, body: IO[bytes], digest: Digest, soap_action: str | None) -> InboxAnswer:
         """Receive a message spooled to ``body`` (seekable); ``digest`` is its SHA-256.
+
+        ``digest`` may be a function that waits for it: the body may still be arriving while
+        it is read (:mod:`sync.inbox_spool`), and only a complete body has a digest, so nothing
+        is stored before its last byte arrived.
 
         A document (voegZaakdocumentToe, updateZaakdocument) is parsed streaming: its
         ``inhoud`` is decoded into the blob store and only its fields and the blob reference are
@@ -193,7 +203,9 @@ class Inbox:
         body.seek(0)
         return unavailable_answer(answers.referentie_in(body.read(_SNIFF)), self.systeem)
 
-    def _receive_file(self, body: IO[bytes], digest: str, soap_action: str | None) -> InboxAnswer:
+    def _receive_file(
+        self, body: IO[bytes], digest: Digest, soap_action: str | None
+    ) -> InboxAnswer:
         try:
             element: str | None = message_element(body)
         except StufError:
@@ -208,8 +220,8 @@ class Inbox:
                 system=self.source_system,
                 operation="inbox",
             )
-            return self._refuse(data[:_SNIFF], digest, soap_action, too_big, keep=False)
-        return self._receive_whole(data, digest, soap_action)
+            return self._refuse(data[:_SNIFF], _hex(digest), soap_action, too_big, keep=False)
+        return self._receive_whole(data, _hex(digest), soap_action)
 
     def _receive_whole(self, body: bytes, digest: str, soap_action: str | None) -> InboxAnswer:
         try:
@@ -241,7 +253,7 @@ class Inbox:
         return self._bv03(sender, decoded.referentienummer, message_id)
 
     def _receive_document(
-        self, body: IO[bytes], digest: str, soap_action: str | None, *, whole: bool = True
+        self, body: IO[bytes], digest: Digest, soap_action: str | None, *, whole: bool = True
     ) -> InboxAnswer:
         try:
             with self.blobs.writer() as sink:
@@ -249,8 +261,10 @@ class Inbox:
         except InvalidMessageError as refused:
             body.seek(0)
             if isinstance(refused, NotADocumentError) and whole:  # another message after all
-                return self._receive_whole(body.read(MAX_MESSAGE_BYTES), digest, soap_action)
+                data = body.read(MAX_MESSAGE_BYTES)
+                return self._receive_whole(data, _hex(digest), soap_action)
             return self._refuse_document(body, digest, soap_action, refused)
+        digest = _hex(digest)  # the parser read to the end: the body is complete
         assert sink.ref is not None
         sg = streamed.stuurgegevens
         fields = streamed.fields
@@ -318,14 +332,16 @@ class Inbox:
         return answers.checkout_refused_answer(sg, refused.code, refused.omschrijving)
 
     def _refuse_document(
-        self, body: IO[bytes], digest: str, soap_action: str | None, error: InvalidMessageError
+        self, body: IO[bytes], digest: Digest, soap_action: str | None, error: InvalidMessageError
     ) -> InboxAnswer:
         """Refuse a document message, keeping what was sent as a blob (outside the database)."""
         body.seek(0)
         head = body.read(_SNIFF)
         body.seek(0)
         raw = self.blobs.put_stream(cast(BinaryIO, body))
-        return self._refuse(head, digest, soap_action, error, keep=False, raw_blob=str(raw.path))
+        return self._refuse(
+            head, _hex(digest), soap_action, error, keep=False, raw_blob=str(raw.path)
+        )
 
     def _too_long(
         self, row: InboxMessage, *, document: str | None = None

@@ -3,7 +3,8 @@
 Its own process in production (``ketenbrug inbox serve``). Database work runs in the thread
 pool, so many senders can push at once. A request body is spooled (in memory up to 1 MB, then
 to a temporary file) and hashed as it arrives, never read whole: a pushed document of hundreds
-of MB keeps memory flat.
+of MB keeps memory flat. Past 1 MB the inbox starts decoding it while the rest still arrives
+(:mod:`sync.inbox_spool`).
 
 The door, in the order a push meets it: the sender is authenticated (client certificate, else
 basic auth; 401/403), the Content-Type must be SOAP (415), the body must fit (413), the
@@ -21,6 +22,7 @@ single-municipality inbox (only the default tenant) takes every path, as it alwa
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import ssl
@@ -43,7 +45,7 @@ from adapters.gws4all.answers import KETENBRUG_APPLICATIE, UNKNOWN_SENDER
 from privacy.masking import mask_text
 from stuf import Fout, Systeem, ZdsVersion, build_fault, new_stuurgegevens
 from stuf.operations import by_element
-from sync.inbox import KETENBRUG_SYSTEEM, Inbox, InboxAnswer
+from sync.inbox import KETENBRUG_SYSTEEM, Digest, Inbox, InboxAnswer
 from sync.inbox_door import Sender, SenderRegistry
 from sync.inbox_guard import (
     PEER_SCOPE_KEY,
@@ -52,6 +54,7 @@ from sync.inbox_guard import (
     guarded_config,
 )
 from sync.inbox_peek import peek_message
+from sync.inbox_spool import GrowingSpool
 from sync.notificaties import MAX_NOTIFICATIE_BYTES, NotificatieError, store_notificatie
 
 __all__ = ["Door", "InboxServer", "TenantRoutes", "create_app"]
@@ -59,6 +62,9 @@ __all__ = ["Door", "InboxServer", "TenantRoutes", "create_app"]
 log = logging.getLogger(__name__)
 
 SPOOL_IN_MEMORY = 1024 * 1024
+#: Big pushes decoded while they arrive, at most this many at once (each holds a worker
+#: thread for as long as its sender takes to send; the rest are decoded after their last byte).
+OVERLAP_SLOTS = 4
 #: SOAP 1.1 and 1.2. MTOM (multipart/related) is not supported by the codec: 415.
 SOAP_MEDIA_TYPES = frozenset({"text/xml", "application/soap+xml"})
 
@@ -249,10 +255,66 @@ def create_app(inboxes: Inbox | Iterable[Inbox], door: Door | None = None) -> St
         return _soap_action(request, params)
 
     def handle(
-        inbox: Inbox, sender: Sender | None, spool: IO[bytes], digest: str, action: str | None
-    ) -> Any:
+        inbox: Inbox, sender: Sender | None, spool: IO[bytes], digest: Digest, action: str | None
+    ) -> InboxAnswer:
         _check_zender(sender, spool, action)
         return inbox.receive_file(spool, digest, action)
+
+    def handle_growing(
+        inbox: Inbox, sender: Sender | None, growing: GrowingSpool, action: str | None
+    ) -> InboxAnswer:
+        with growing.reader() as body:
+            return handle(inbox, sender, body, growing.sha256, action)
+
+    overlapping = 0  # pushes being decoded while they arrive (each holds a worker thread)
+
+    def overlap_done(_worker: asyncio.Future[InboxAnswer]) -> None:
+        nonlocal overlapping
+        overlapping -= 1
+
+    async def spool_and_handle(
+        request: Request, inbox: Inbox, sender: Sender | None, action: str | None, spool: IO[bytes]
+    ) -> InboxAnswer:
+        """Spool and hash the body as it arrives, then let the inbox take it.
+
+        A body past the in-memory spool is handed to the inbox at once (while there are
+        fewer than OVERLAP_SLOTS such pushes), which decodes it as it arrives. It still
+        answers only after the last byte, and stores nothing of a body that never completes.
+        """
+        nonlocal overlapping
+        digest = hashlib.sha256()
+        size = 0
+        growing: GrowingSpool | None = None
+        worker: asyncio.Future[InboxAnswer] | None = None
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limits.max_body_bytes:
+                    raise _Refused(413, "StUF055", _too_big(limits))
+                digest.update(chunk)
+                spool.write(chunk)
+                if growing is not None:
+                    spool.flush()
+                    growing.grew(size)
+                elif size > SPOOL_IN_MEMORY and overlapping < OVERLAP_SLOTS:
+                    spool.flush()
+                    growing = GrowingSpool(spool.fileno(), size)
+                    overlapping += 1
+                    worker = asyncio.ensure_future(
+                        run_in_threadpool(handle_growing, inbox, sender, growing, action)
+                    )
+                    worker.add_done_callback(overlap_done)
+        except BaseException as error:
+            if growing is not None and worker is not None:
+                growing.abort(error)  # the worker stops reading and stores nothing
+                with suppress(Exception):
+                    await worker
+            raise
+        if growing is None or worker is None:
+            spool.seek(0)
+            return await run_in_threadpool(handle, inbox, sender, spool, digest.hexdigest(), action)
+        growing.finish(digest.hexdigest())
+        return await worker
 
     async def receive(request: Request) -> Response:
         started = time.monotonic()
@@ -260,21 +322,10 @@ def create_app(inboxes: Inbox | Iterable[Inbox], door: Door | None = None) -> St
             sender = await authenticate(request)
             inbox = _tenant_inbox(routes, request.url.path, sender)
             action = check_headers(request)
-            digest = hashlib.sha256()
-            size = 0
             with tempfile.SpooledTemporaryFile(
                 max_size=SPOOL_IN_MEMORY, prefix="kb-inbox-"
             ) as spool:
-                async for chunk in request.stream():
-                    size += len(chunk)
-                    if size > limits.max_body_bytes:
-                        raise _Refused(413, "StUF055", _too_big(limits))
-                    digest.update(chunk)
-                    spool.write(chunk)
-                spool.seek(0)
-                answer: InboxAnswer = await run_in_threadpool(
-                    handle, inbox, sender, spool, digest.hexdigest(), action
-                )
+                answer = await spool_and_handle(request, inbox, sender, action, spool)
         except _Refused as refusal:
             _log_refusal(request, refusal, started)
             return fault_response(refusal, routes.systeem_for(request.url.path))

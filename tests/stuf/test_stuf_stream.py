@@ -58,6 +58,28 @@ def test_stream_small_document_matches_parse(version: ZdsVersion) -> None:
     assert result.message.version is version
 
 
+class _HashingSink:
+    """A sink that hashes what it is given (as the blob store's writer does)."""
+
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256()
+        self.data = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        self.data += data
+        return len(data)
+
+
+def test_a_sink_that_hashes_is_trusted_for_the_sha256_and_not_hashed_twice() -> None:
+    data = build_message(VoegZaakdocumentToe(sg(), DOC), ZdsVersion.V1_2)
+    sink = _HashingSink()
+    result = stream_inhoud(io.BytesIO(data), sink, chunk_size=7)
+    assert bytes(sink.data) == DOC.inhoud
+    assert result.sha256 == hashlib.sha256(DOC.inhoud).hexdigest()  # type: ignore[arg-type]
+    assert result.sha256 == sink.hash.hexdigest(), "the sink's own hash, updated once per write"
+
+
 def test_stream_nil_inhoud_is_accepted_with_warning() -> None:
     data = build_message(VoegZaakdocumentToe(sg(), replace(DOC, inhoud=b"LARKER")), ZdsVersion.V1_1)
     data = data.replace(b">" + MARKER + b"</ZKN:inhoud>", b' xsi:nil="true"/>')
