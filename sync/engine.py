@@ -26,9 +26,9 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
@@ -441,6 +441,7 @@ class Engine:
         planned: list[_Planned] = []
         waiting: set[str] = set()
         seen: set[tuple[str, str]] = set()  # one write per ledger key per batch
+        new: list[LedgerEntry] = []  # inserted together below, not one by one
         for record, operations in plans:
             state = RecordState.IN_STEP
             for operation in operations:
@@ -449,7 +450,7 @@ class Engine:
                     continue
                 seen.add(slot)
                 entry = ledger.get((record.source_system, *slot))
-                item = self._intend(session, record, operation, entry, newest)
+                item = self._intend(record, operation, entry, newest, new)
                 if item is None:
                     continue
                 if item is _Skip.SUPERSEDED:
@@ -476,18 +477,42 @@ class Engine:
                     self.flow.name,
                     mask_text(record.key),
                 )
-        session.flush()  # one flush for the batch: ledger ids for step 3
+        session.flush()  # the changed rows of earlier runs, and the dead letters
+        self._insert_new(session, new)  # ledger ids for step 3
         return planned, waiting
+
+    @staticmethod
+    def _insert_new(session: Session, new: Sequence[LedgerEntry]) -> None:
+        """Insert the batch's new ledger rows in one statement and give each its id.
+
+        Why not ``session.add``: on SQLite the ORM inserts rows whose ids the database makes
+        one statement per row (it cannot match ids to rows otherwise). Here the ids come back
+        with each row's unique key, so the order they come back in does not matter.
+        """
+        if not new:
+            return
+        table = cast(Table, LedgerEntry.__table__)
+        columns = [c.key for c in table.columns if c.key not in ("id", "created_at", "updated_at")]
+        by_key = {(e.source_system, e.source_key, e.target_system): e for e in new}
+        rows = session.execute(
+            insert(table).returning(
+                table.c.id, table.c.source_system, table.c.source_key, table.c.target_system
+            ),
+            [{column: getattr(entry, column) for column in columns} for entry in new],
+        )
+        for ledger_id, source_system, source_key, target_system in rows:
+            by_key[(source_system, source_key, target_system)].id = ledger_id
 
     def _intend(
         self,
-        session: Session,
         record: SourceRecord,
         operation: Operation,
         entry: LedgerEntry | None,
         newest: _Newest,
+        new: list[LedgerEntry],
     ) -> _Planned | _Skip | None:
-        """Ledger row for one operation; None when nothing is to be written."""
+        """Ledger row for one operation (new ones go to ``new``); None when nothing is to be
+        written."""
         digest = operation.content_hash
         if entry is not None:
             if entry.state == LedgerState.DEAD:
@@ -512,7 +537,7 @@ class Engine:
             if unwritten and current is not None and value < current:
                 if entry is None:
                     entry = self._new_entry(record, operation, digest)
-                    session.add(entry)
+                    new.append(entry)
                 entry.state = LedgerState.SUPERSEDED
                 return _SUPERSEDED
             # A newer change is still in flight elsewhere (it may have landed): wait for its
@@ -525,7 +550,7 @@ class Engine:
         needs_check = entry is not None and entry.state == LedgerState.IN_FLIGHT
         if entry is None:
             entry = self._new_entry(record, operation, digest)
-            session.add(entry)
+            new.append(entry)
         entry.state = LedgerState.IN_FLIGHT
         entry.content_hash = digest
         entry.ordering_value = operation.ordering_value  # the version now being written
