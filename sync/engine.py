@@ -26,9 +26,9 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, cast
+from typing import Protocol
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
@@ -45,8 +45,9 @@ from privacy.masking import mask_text
 from sync.deadletters import record_dead_letter
 from sync.failpoints import crash_point
 from sync.identity import IdentityMap
+from sync.ledger_rows import LedgerRow, insert_rows, load_rows, update_rows
 from sync.store.db import Store
-from sync.store.models import Cursor, DeadLetter, LedgerEntry, LedgerState
+from sync.store.models import Cursor, DeadLetter, LedgerEntry, LedgerState, utcnow
 
 __all__ = [
     "BatchOutcome",
@@ -231,12 +232,13 @@ class BatchOutcome:
 class _Planned:
     record: SourceRecord
     operation: Operation
-    entry: LedgerEntry
+    entry: LedgerRow
     needs_check: bool
     attempts: int
 
     @property
     def ledger_id(self) -> int:
+        assert self.entry.id is not None, "inserted at the end of step 1"
         return self.entry.id
 
 
@@ -330,20 +332,10 @@ class Engine:
 
     def _prefetch_ledger(
         self, session: Session, plans: Sequence[tuple[SourceRecord, Sequence[Operation]]]
-    ) -> dict[tuple[str, str, str], LedgerEntry]:
+    ) -> dict[tuple[str, str, str], LedgerRow]:
         """The ledger rows of a whole batch in a few queries (not one per record)."""
         keys = {op.ledger_key for _, operations in plans for op in operations}
-        found: dict[tuple[str, str, str], LedgerEntry] = {}
-        ordered = sorted(keys)
-        for start in range(0, len(ordered), _IN_CHUNK):
-            chunk = ordered[start : start + _IN_CHUNK]
-            for entry in session.scalars(
-                select(LedgerEntry).where(
-                    LedgerEntry.flow == self.flow.name, LedgerEntry.source_key.in_(chunk)
-                )
-            ):
-                found[(entry.source_system, entry.target_system, entry.source_key)] = entry
-        return found
+        return load_rows(session, self.flow.name, keys)
 
     def _prefetch_newest(
         self, session: Session, plans: Sequence[tuple[SourceRecord, Sequence[Operation]]]
@@ -441,7 +433,7 @@ class Engine:
         planned: list[_Planned] = []
         waiting: set[str] = set()
         seen: set[tuple[str, str]] = set()  # one write per ledger key per batch
-        new: list[LedgerEntry] = []  # inserted together below, not one by one
+        touched: list[LedgerRow] = []  # written together below, not one by one
         for record, operations in plans:
             state = RecordState.IN_STEP
             for operation in operations:
@@ -450,7 +442,7 @@ class Engine:
                     continue
                 seen.add(slot)
                 entry = ledger.get((record.source_system, *slot))
-                item = self._intend(record, operation, entry, newest, new)
+                item = self._intend(record, operation, entry, newest, touched)
                 if item is None:
                     continue
                 if item is _Skip.SUPERSEDED:
@@ -477,42 +469,32 @@ class Engine:
                     self.flow.name,
                     mask_text(record.key),
                 )
-        session.flush()  # the changed rows of earlier runs, and the dead letters
-        self._insert_new(session, new)  # ledger ids for step 3
+        session.flush()  # the dead letters
+        changed = [
+            {
+                "id": row.id,
+                "state": row.state,
+                "content_hash": row.content_hash,
+                "ordering_value": row.ordering_value,
+                "attempts": row.attempts,
+            }
+            for row in touched
+            if row.id is not None
+        ]
+        insert_rows(session, [row for row in touched if row.id is None])  # ids for step 3
+        update_rows(session, changed, utcnow())
         return planned, waiting
-
-    @staticmethod
-    def _insert_new(session: Session, new: Sequence[LedgerEntry]) -> None:
-        """Insert the batch's new ledger rows in one statement and give each its id.
-
-        Why not ``session.add``: on SQLite the ORM inserts rows whose ids the database makes
-        one statement per row (it cannot match ids to rows otherwise). Here the ids come back
-        with each row's unique key, so the order they come back in does not matter.
-        """
-        if not new:
-            return
-        table = cast(Table, LedgerEntry.__table__)
-        columns = [c.key for c in table.columns if c.key not in ("id", "created_at", "updated_at")]
-        by_key = {(e.source_system, e.source_key, e.target_system): e for e in new}
-        rows = session.execute(
-            insert(table).returning(
-                table.c.id, table.c.source_system, table.c.source_key, table.c.target_system
-            ),
-            [{column: getattr(entry, column) for column in columns} for entry in new],
-        )
-        for ledger_id, source_system, source_key, target_system in rows:
-            by_key[(source_system, source_key, target_system)].id = ledger_id
 
     def _intend(
         self,
         record: SourceRecord,
         operation: Operation,
-        entry: LedgerEntry | None,
+        entry: LedgerRow | None,
         newest: _Newest,
-        new: list[LedgerEntry],
+        touched: list[LedgerRow],
     ) -> _Planned | _Skip | None:
-        """Ledger row for one operation (new ones go to ``new``); None when nothing is to be
-        written."""
+        """Ledger row for one operation (every row it changes or makes goes to ``touched``);
+        None when nothing is to be written."""
         digest = operation.content_hash
         if entry is not None:
             if entry.state == LedgerState.DEAD:
@@ -537,7 +519,7 @@ class Engine:
             if unwritten and current is not None and value < current:
                 if entry is None:
                     entry = self._new_entry(record, operation, digest)
-                    new.append(entry)
+                touched.append(entry)
                 entry.state = LedgerState.SUPERSEDED
                 return _SUPERSEDED
             # A newer change is still in flight elsewhere (it may have landed): wait for its
@@ -550,15 +532,15 @@ class Engine:
         needs_check = entry is not None and entry.state == LedgerState.IN_FLIGHT
         if entry is None:
             entry = self._new_entry(record, operation, digest)
-            new.append(entry)
+        touched.append(entry)
         entry.state = LedgerState.IN_FLIGHT
         entry.content_hash = digest
         entry.ordering_value = operation.ordering_value  # the version now being written
         entry.attempts += 1
         return _Planned(record, operation, entry, needs_check, entry.attempts)
 
-    def _new_entry(self, record: SourceRecord, operation: Operation, digest: str) -> LedgerEntry:
-        return LedgerEntry(
+    def _new_entry(self, record: SourceRecord, operation: Operation, digest: str) -> LedgerRow:
+        return LedgerRow(
             flow=self.flow.name,
             source_system=record.source_system,
             source_key=operation.ledger_key,
@@ -568,6 +550,7 @@ class Engine:
             content_hash=digest,
             ordering_key=operation.ordering_key,
             ordering_value=operation.ordering_value,
+            state=LedgerState.PENDING,
             attempts=0,
         )
 
@@ -633,26 +616,30 @@ class Engine:
         results = self._write_all(planned)
         written = 0
         with self.store.session() as session:
-            entries = self._load_entries(session, [item.ledger_id for item, _, _ in results])
+            now = utcnow()
+            changes: list[dict[str, object]] = []  # one UPDATE by id for the whole batch
             for item, state, error in results:
-                entry = entries[item.ledger_id]
                 key = item.record.key
+                change: dict[str, object] = {"id": item.ledger_id}
+                changes.append(change)
                 if state in (_DEFERRED, _BLOCKED):
                     # Tried and failed, or in flight from before: may have landed, check next
                     # time. Never tried: pending.
                     may_have_landed = state == _DEFERRED or item.needs_check
-                    entry.state = LedgerState.IN_FLIGHT if may_have_landed else LedgerState.PENDING
+                    change["state"] = (
+                        LedgerState.IN_FLIGHT if may_have_landed else LedgerState.PENDING
+                    )
                     if out.record_states.get(key) != RecordState.DEAD:
                         out.record_states[key] = RecordState.DEFERRED
                     continue
-                entry.state = state
+                change["state"] = state
                 if state == LedgerState.SUPERSEDED:
                     if out.record_states.get(key) == RecordState.PENDING:
                         out.record_states[key] = RecordState.SUPERSEDED
                         out.superseded += 1
                     continue
                 if error is not None:
-                    entry.last_error = mask_text(str(error))
+                    change["last_error"] = mask_text(str(error))
                     self._dead(
                         session,
                         out,
@@ -668,6 +655,7 @@ class Engine:
                 written += 1
                 if out.record_states.get(key) == RecordState.PENDING:
                     out.record_states[key] = RecordState.DELIVERED
+            update_rows(session, changes, now)
             for key, record_state in out.record_states.items():
                 if record_state == RecordState.DELIVERED:
                     out.delivered += 1
@@ -685,15 +673,6 @@ class Engine:
                 operation=self.flow.name,
             )
         return out
-
-    def _load_entries(self, session: Session, ids: Sequence[int]) -> dict[int, LedgerEntry]:
-        """Step 3's ledger rows in a few queries, not one SELECT per written record."""
-        entries: dict[int, LedgerEntry] = {}
-        for start in range(0, len(ids), _IN_CHUNK):
-            chunk = ids[start : start + _IN_CHUNK]
-            for entry in session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(chunk))):
-                entries[entry.id] = entry
-        return entries
 
     def _write_all(
         self, planned: Sequence[_Planned]
