@@ -37,14 +37,6 @@ def _parts(n: int) -> list[bytes]:
     return [bytes([i]) * PIECE for i in range(n)]
 
 
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(f"sqlite:///{tmp_path / 'state.db'}")
-    store.migrate()
-    yield store
-    store.dispose()
-
-
 def _server(store: Store, blobs: Path, **limits: int) -> InboxServer:
     door = Door(allow_missing_content_type=True, limits=DoorLimits(**limits))  # type: ignore[arg-type]
     return InboxServer(Inbox(store, blobs=BlobStore(blobs)), door=door)
