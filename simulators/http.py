@@ -32,10 +32,11 @@ import socket
 import ssl
 import struct
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from socketserver import ThreadingMixIn
 from types import TracebackType
 from typing import IO, Any, Protocol, cast
+from wsgiref.headers import Headers
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -75,40 +76,131 @@ def json_response(start_response: StartResponse, data: Any, status: str = "200 O
     return [body]
 
 
+#: How long an idle kept-alive connection is held open (a real e-Suite closes them too).
+KEEP_ALIVE_IDLE_S = 30.0
+
+
 class _Server(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
     simulator: SimulatorServer
 
+    def server_activate(self) -> None:
+        super().server_activate()
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that fails the TLS handshake or hangs up is routine here: log, no traceback."""
         log.debug("%s: request from %s failed", self.simulator.name, client_address, exc_info=True)
 
+    def close_connections(self) -> None:
+        """Wake every handler waiting on a kept-alive connection, so it ends (server stop)."""
+        with self.connections_lock:
+            for connection in self.connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+
+
+class _AnswerHandler(ServerHandler):
+    """wsgiref's handler speaking HTTP/1.1.
+
+    An answer without a length, or after a body the app left unread, says ``Connection: close``
+    and closes: the client must not send its next request on it.
+    """
+
+    http_version = "1.1"
+    request_handler: _Handler
+    headers: Headers  # set by wsgiref before cleanup_headers() runs
+
+    def cleanup_headers(self) -> None:
+        super().cleanup_headers()
+        unread = isinstance(self.stdin, _Body) and self.stdin.remaining > 0
+        if unread or "Content-Length" not in self.headers or self.request_handler.close_connection:
+            self.headers["Connection"] = "close"
+            self.request_handler.close_connection = True
+
+
+class _Body:
+    """A request's body as ``wsgi.input``: never reads past it into the next request."""
+
+    def __init__(self, stream: IO[bytes], length: int) -> None:
+        self._stream = stream
+        self.remaining = length
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.remaining if size < 0 else min(size, self.remaining)
+        data = self._stream.read(size) if size else b""
+        self.remaining -= len(data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        size = self.remaining if size < 0 else min(size, self.remaining)
+        data = self._stream.readline(size) if size else b""
+        self.remaining -= len(data)
+        return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
 
 class _Handler(WSGIRequestHandler):
     server: _Server
-    #: The call this handler serves (one request per connection); None for admin requests.
+    protocol_version = "HTTP/1.1"
+    timeout = KEEP_ALIVE_IDLE_S
+    #: The call this handler serves now; None for admin requests.
     _call: _Call | None = None
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.server.simulator.name, format % args)
 
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+            self.server.simulator.connections_accepted += 1
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        with contextlib.suppress(OSError):  # a reset connection may refuse the last flush
+            super().finish()
+
     def handle(self) -> None:
-        """One request (HTTP/1.0, no keep-alive), with the injector's decision applied."""
+        """Requests on one connection (HTTP/1.1 keep-alive) until either side closes it.
+
+        Why keep-alive: real e-Suites keep connections open, and a TCP connect per call made a
+        simulated e-Suite cost the client more CPU than the real one would (issue 18).
+        """
+        self.close_connection = True
+        with contextlib.suppress(TimeoutError, ConnectionError):
+            self._handle_one()
+            while not self.close_connection and not self.server.simulator.stopping.is_set():
+                self._handle_one()
+
+    def _handle_one(self) -> None:
+        """One request, with the injector's decision applied."""
+        self._call = None
         self.raw_requestline = self.rfile.readline(65537)
-        if len(self.raw_requestline) > 65536 or not self.parse_request():
+        if not self.raw_requestline:
+            self.close_connection = True
             return
+        if len(self.raw_requestline) > 65536 or not self.parse_request():
+            self.close_connection = True
+            return
+        if self.headers.get("Transfer-Encoding"):  # the apps read a length, nothing else
+            self.close_connection = True
         sim = self.server.simulator
         environ = self.get_environ()
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_admin/"):  # inspection and control are never faulted
             self._run(sim.admin_app if path.startswith("/_admin/faults") else sim.app, environ)
-            return
-        self._call = sim.call_started()
-        try:
-            self._handle_faulted(sim, environ)
-        finally:
-            self._call.end()
+        else:
+            self._call = sim.call_started()
+            try:
+                self._handle_faulted(sim, environ)
+            finally:
+                self._call.end()
 
     def _handle_faulted(self, sim: SimulatorServer, environ: WSGIEnvironment) -> None:
         decision = sim.decide(environ)
@@ -133,21 +225,23 @@ class _Handler(WSGIRequestHandler):
         self._run(sim.app, environ)
 
     def _run(self, app: WSGIApplication, environ: WSGIEnvironment) -> None:
-        handler = ServerHandler(
+        handler = _AnswerHandler(
             environ["wsgi.input"],
             cast(IO[bytes], self.wfile),
             self.get_stderr(),
             environ,
             multithread=True,
         )
-        handler.request_handler = self  # type: ignore[attr-defined]
+        handler.request_handler = self
         if self._call is not None:  # the call ends when its answer is ready, before it is sent
             app = _ending(app, self._call)
         handler.run(app)
 
     def get_environ(self) -> WSGIEnvironment:
         environ = super().get_environ()
-        environ["wsgi.input"] = self.rfile
+        environ["wsgi.input"] = _Body(
+            cast(IO[bytes], self.rfile), int(environ.get("CONTENT_LENGTH") or 0)
+        )
         if isinstance(self.request, ssl.SSLSocket):
             environ["HTTPS"] = "on"
             environ["wsgi.url_scheme"] = "https"
@@ -277,6 +371,8 @@ class SimulatorServer:
         #: counted): a benchmark shows with it that a pool's limit on parallel calls held.
         self.busy = 0
         self.peak_busy = 0
+        #: TCP connections accepted since start: with keep-alive, fewer than calls.
+        self.connections_accepted = 0
         self._busy_lock = threading.Lock()
 
     def call_started(self) -> _Call:
@@ -323,6 +419,7 @@ class SimulatorServer:
             return
         self.stopping.set()  # wakes hanging "timeout" answers and latency sleeps
         self._server.shutdown()
+        self._server.close_connections()
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)

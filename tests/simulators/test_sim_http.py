@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -177,3 +178,66 @@ def test_calls_one_after_the_other_are_never_counted_at_once(
         assert _post(server).status_code == 200
     busy = requests.get(server.url + "/_admin/faults", timeout=5).json()["busy"]
     assert busy == {"now": 0, "peak": 1}
+
+
+# ------------------------------------------------------------------ keep-alive (HTTP/1.1)
+def _streamed(environ: dict[str, object], start_response: Any) -> Iterator[bytes]:
+    """An answer in two blocks and no length: only closing the connection can frame it."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    yield b"first "
+    yield b"second"
+
+
+def test_calls_on_one_session_share_one_connection(
+    capture: tuple[SimulatorServer, CapturingApp],
+) -> None:
+    server, app = capture
+    with requests.Session() as session:
+        answers = [session.post(server.url + "/x", data=b"%d" % n, timeout=5) for n in range(5)]
+    assert [a.status_code for a in answers] == [200] * 5
+    assert [a.content for a in answers] == [b"ok"] * 5
+    assert [r.body for r in app.requests] == [b"0", b"1", b"2", b"3", b"4"]
+    assert server.connections_accepted == 1
+
+
+def test_a_body_the_app_left_unread_closes_the_connection() -> None:
+    def reads_nothing(environ: dict[str, object], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    with SimulatorServer(reads_nothing) as server, requests.Session() as session:
+        first = session.post(server.url + "/x", data=b"GET /_admin/faults HTTP/1.1\r\n\r\n")
+        second = session.post(server.url + "/x", data=b"y", timeout=5)
+        assert (first.headers["Connection"], first.content, second.content) == (
+            "close",
+            b"ok",
+            b"ok",
+        )
+        assert server.connections_accepted == 2  # the unread bytes were never taken for a request
+
+
+def test_an_answer_without_length_is_framed_by_closing() -> None:
+    with SimulatorServer(_streamed) as server, requests.Session() as session:
+        first = session.get(server.url + "/x", timeout=5)
+        second = session.get(server.url + "/x", timeout=5)
+        assert first.content == second.content == b"first second"
+        assert first.headers["Connection"] == "close"
+        assert server.connections_accepted == 2
+
+
+def test_stop_ends_the_handlers_of_idle_kept_alive_connections() -> None:
+    before = threading.active_count()
+    server = SimulatorServer(CapturingApp()).start()
+    sessions = [requests.Session() for _ in range(3)]
+    for session in sessions:
+        assert session.post(server.url + "/x", data=b"x", timeout=5).status_code == 200
+    assert server.connections_accepted == 3
+    began = time.monotonic()
+    server.stop()
+    deadline = time.monotonic() + 5
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert threading.active_count() == before, "a kept-alive handler outlived the server"
+    assert time.monotonic() - began < 3
+    for session in sessions:
+        session.close()
