@@ -24,6 +24,16 @@ DEFAULT_PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 THROWAWAY_PG = Path(__file__).resolve().parents[1] / "scripts" / "throwaway-postgres.sh"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first, each group in its own order.
+
+    Why: CI runs the suite on two workers (pytest-xdist, ``--dist worksteal``), which split
+    the list in two and let an idle worker take half of the other's queue. Minutes-long
+    Airflow runs at the end would leave one worker running them alone while the other idles.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def _pg_usable(url: str) -> bool:
     engine = create_engine(url, connect_args={"connect_timeout": 3})
     try:
