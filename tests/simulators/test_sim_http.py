@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -241,3 +242,17 @@ def test_stop_ends_the_handlers_of_idle_kept_alive_connections() -> None:
     assert time.monotonic() - began < 3
     for session in sessions:
         session.close()
+
+
+def test_kept_alive_answers_are_not_held_back_by_nagle(
+    capture: tuple[SimulatorServer, CapturingApp],
+) -> None:
+    """Head and body leave in separate writes; without TCP_NODELAY the body of an answer on a
+    kept-alive connection waits for the client's delayed ACK (40 ms) on every call."""
+    server, _ = capture
+    with requests.Session() as session:
+        assert session.post(server.url + "/x", data=b"x", timeout=5).status_code == 200
+        assert server._server is not None
+        with server._server.connections_lock:
+            (connection,) = server._server.connections
+            assert connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
