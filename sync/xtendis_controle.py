@@ -133,6 +133,16 @@ def _receipt_stems(receipts: Iterable[tuple[str, bool]]) -> Iterator[ArchiveEntr
         yield ArchiveEntry(receipt_stem(name), name, int(ok))
 
 
+def _each_name_once(receipts: Iterable[ArchiveEntry]) -> Iterator[ArchiveEntry]:
+    """A stem's receipts with each file once: a listing cut mid-way is read again, and a
+    receipt counted twice would hide a drop that has none (two versions, one receipt)."""
+    seen: set[tuple[str, int]] = set()  # (drop name, ok): an OK and an error file are two
+    for receipt in receipts:
+        if (receipt.sha256, receipt.size) not in seen:
+            seen.add((receipt.sha256, receipt.size))
+            yield receipt
+
+
 @dataclass
 class _Missing:
     identificatie: str
@@ -153,12 +163,12 @@ def _compare(
     while lgroup is not None:
         stem, drops = lgroup
         while rgroup is not None and rgroup[0] < stem:
-            result.ontvangstbevestigingen += sum(1 for _ in rgroup[1])
+            result.ontvangstbevestigingen += sum(1 for _ in _each_name_once(rgroup[1]))
             rgroup = next(right, None)
         ok = 0
         fout: list[str] = []
         if rgroup is not None and rgroup[0] == stem:
-            for receipt in rgroup[1]:
+            for receipt in _each_name_once(rgroup[1]):
                 result.ontvangstbevestigingen += 1
                 if receipt.size:
                     ok += 1
@@ -173,7 +183,7 @@ def _compare(
             result.bevestigd += len(versions)
         lgroup = next(left, None)
     while rgroup is not None:
-        result.ontvangstbevestigingen += sum(1 for _ in rgroup[1])
+        result.ontvangstbevestigingen += sum(1 for _ in _each_name_once(rgroup[1]))
         rgroup = next(right, None)
 
 

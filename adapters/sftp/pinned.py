@@ -17,6 +17,7 @@ import errno
 import hashlib
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -244,6 +245,23 @@ class PinnedSftp(Closing):
             with attempt, self.guard(operation, file):
                 return fn()
         raise AssertionError("unreachable: tenacity reraises the last error")
+
+    def read_listing(self, operation: str, listing: Callable[[], Iterator[_T]]) -> Iterator[_T]:
+        """``listing()``'s items, listed again from the start when the line drops mid-way.
+
+        Why: a folder of a million receipts is streamed, not held, so a dropped line cannot
+        resume where it was; it starts over on a fresh session, as :meth:`read` does. Items
+        before the drop then come twice: the consumer must count each one once.
+        """
+        for attempt in range(1, self.READ_ATTEMPTS + 1):
+            try:
+                with self.guard(operation):
+                    yield from listing()
+                return
+            except TransientError:
+                if attempt == self.READ_ATTEMPTS:
+                    raise
+                time.sleep(min(0.2 * 2 ** (attempt - 1), 3.0))  # as read()'s waits
 
     def exists(self, path: str) -> bool:
         """True when ``path`` exists (call inside :meth:`guard`)."""

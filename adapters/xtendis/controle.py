@@ -20,10 +20,13 @@ _SUFFIXES = ((".ok.xml", True), (".error.xml", False))
 def ontvangstbevestigingen(client: XtendisClient) -> Iterator[tuple[str, bool]]:
     """``(drop name, ok)`` for every receipt, in the server's order, without holding the list.
 
-    Files that are not receipts (temp names, other suffixes) are skipped.
+    Files that are not receipts (temp names, other suffixes) are skipped. A line that drops
+    mid-listing is listed again from the start (:meth:`PinnedSftp.read_listing`), so a name may
+    come twice: the nightly check counts each name once.
     """
     folder = client.config.receipts_dir
-    with client._sftp.guard("ontvangstbevestigingen"):
+
+    def listing() -> Iterator[tuple[str, bool]]:
         for attributes in client._sftp.session().listdir_iter(folder):
             name = attributes.filename
             if is_temp_name(name):
@@ -32,3 +35,5 @@ def ontvangstbevestigingen(client: XtendisClient) -> Iterator[tuple[str, bool]]:
                 if name.endswith(suffix):
                     yield name.removesuffix(suffix), ok
                     break
+
+    return client._sftp.read_listing("ontvangstbevestigingen", listing)

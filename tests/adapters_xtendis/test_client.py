@@ -23,6 +23,7 @@ from adapters.xtendis import (
     XtendisRejectedError,
     build_index,
 )
+from adapters.xtendis.controle import ontvangstbevestigingen
 from simulators.sftp import SshdServer, TcpProxy
 from simulators.xtendis import XtendisHotFolder
 from stuf.xml import parse_xml
@@ -222,3 +223,38 @@ def test_writes_lost_without_an_error_publish_nothing(
     with pytest.raises(TransientError, match="niet gepubliceerd"):
         xtendis.drop("brief-009", io.BytesIO(pdf), _index(), hashlib.sha256(pdf).hexdigest())
     assert _final_names(hotfolder) == []
+
+
+def test_a_dropped_line_mid_receipts_listing_lists_again_from_the_start(
+    make_config: MakeConfig, tcp_proxy: TcpProxy, hotfolder: XtendisHotFolder
+) -> None:
+    # More receipts than one round of read-ahead READDIRs (50 x 100 names): the cut is met
+    # when the listing asks for the rest, not hidden in what paramiko already buffered.
+    names = {f"brief-{n:05d}-0123456789ab" for n in range(6000)}
+    for name in names:
+        (hotfolder.receipts / f"{name}.ok.xml").write_bytes(b"<ok/>")
+    client = XtendisClient(make_config(port=tcp_proxy.port))
+    try:
+        listing = ontvangstbevestigingen(client)
+        found = [next(listing)]
+        assert tcp_proxy.cut_all() == 1, "the listing's one connection was cut mid-listing"
+        found.extend(listing)
+    finally:
+        client.close()
+    assert {name for name, ok in found if ok} == names
+    assert len(found) > len(names), "listed again from the start on a fresh session"
+    assert tcp_proxy.stats.connections == 2
+
+
+def test_a_receipts_listing_whose_line_stays_down_fails_after_its_tries(
+    make_config: MakeConfig, tcp_proxy: TcpProxy, hotfolder: XtendisHotFolder
+) -> None:
+    client = XtendisClient(make_config(port=tcp_proxy.port))
+    client._sftp.READ_ATTEMPTS = 2
+    tcp_proxy.drop_rate = 1.0  # every new connection refused
+    try:
+        with pytest.raises(TransientError, match="xtendis"):
+            list(ontvangstbevestigingen(client))
+    finally:
+        client.close()
+    assert tcp_proxy.stats.connections == 2, "one connection per try, then the error"

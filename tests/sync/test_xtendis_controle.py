@@ -51,10 +51,12 @@ def client(
     xtendis.close()
 
 
-def _deliver(store: Store, hotfolder: XtendisHotFolder, number: int, *, bsn: str = GOED_BSN) -> str:
+def _deliver(
+    store: Store, hotfolder: XtendisHotFolder, number: int, *, bsn: str = GOED_BSN, versie: int = 1
+) -> str:
     """One document dropped as the documenten flow names it, and delivered in the ledger."""
     identificatie = f"1900-2024-{number:08d}-D01"
-    pdf = f"%PDF-1.4 brief {number}\n%%EOF\n".encode()
+    pdf = f"%PDF-1.4 brief {number} versie {versie}\n%%EOF\n".encode()
     sha = hashlib.sha256(pdf).hexdigest()
     record = SourceRecord(
         source_system="gws4all",
@@ -139,3 +141,22 @@ def test_a_delivered_drop_without_ok_receipt_is_drift_for_beheer(
     again = controleer_xtendis(store, ontvangstbevestigingen(client), run_ref="r3")
     assert set(_open(store)) == {"1900-2024-00000007-D01"}
     assert again.opgelost == 1
+
+
+def test_a_receipt_listed_twice_counts_once_and_hides_no_missing_version(
+    store: Store, hotfolder: XtendisHotFolder, client: XtendisClient
+) -> None:
+    """A listing cut mid-way is read again from the start: names before the cut come twice."""
+    for number in range(1, 4):
+        _deliver(store, hotfolder, number)
+    _deliver(store, hotfolder, 9)
+    second = _deliver(store, hotfolder, 9, versie=2)  # a new version of the same document
+    (hotfolder.receipts / f"{second}.ok.xml").unlink()  # its receipt never came
+    listed = list(ontvangstbevestigingen(client))
+    assert len(listed) == 4
+
+    result = controleer_xtendis(store, iter(listed + listed), run_ref="r1", sort_chunk=2)
+
+    assert result.ontvangstbevestigingen == 4, "each receipt file counted once"
+    assert (result.afgeleverd, result.bevestigd, result.ontbreekt) == (5, 3, 1)
+    assert set(_open(store)) == {"1900-2024-00000009-D01"}
