@@ -45,7 +45,7 @@ from privacy.masking import mask_text
 from sync.deadletters import record_dead_letter
 from sync.failpoints import crash_point
 from sync.identity import IdentityMap
-from sync.ledger_rows import LedgerRow, insert_rows, load_rows, update_rows
+from sync.ledger_rows import IN_CHUNK, LedgerRow, insert_rows, load_rows, update_rows
 from sync.store.db import Store
 from sync.store.models import Cursor, DeadLetter, LedgerEntry, LedgerState, utcnow
 
@@ -63,9 +63,6 @@ log = logging.getLogger(__name__)
 #: Objects written side by side per task; with the Airflow pool's slots this caps the
 #: parallel calls to a target system (pool slots x write concurrency).
 DEFAULT_WRITE_CONCURRENCY = 4
-
-# Keys per IN (...) query: well under SQLite's and PostgreSQL's parameter limits.
-_IN_CHUNK = 500
 
 
 class RecordState(enum.StrEnum):
@@ -352,8 +349,8 @@ class Engine:
         in_batch = {op.ledger_key for _, operations in plans for op in operations}
         recent = datetime.now(UTC) - _IN_FLIGHT_BLOCKS_FOR
         ordering_keys = sorted({key for _, key in slots})
-        for start in range(0, len(ordering_keys), _IN_CHUNK):
-            chunk = ordering_keys[start : start + _IN_CHUNK]
+        for start in range(0, len(ordering_keys), IN_CHUNK):
+            chunk = ordering_keys[start : start + IN_CHUNK]
             rows = session.execute(
                 select(
                     LedgerEntry.target_system,

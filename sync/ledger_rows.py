@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from sync.store.models import LedgerEntry, utcnow
 
-__all__ = ["LedgerRow", "insert_rows", "load_rows", "update_rows"]
+__all__ = ["IN_CHUNK", "LedgerRow", "insert_rows", "load_rows", "update_rows"]
 
 _TABLE = cast(Table, LedgerEntry.__table__)
-#: Keys per ``IN (...)``: well under SQLite's bound-parameter limit.
-_IN_CHUNK = 500
+#: Keys per ``IN (...)`` query: well under SQLite's and PostgreSQL's parameter limits.
+IN_CHUNK = 500
 
 RowKey = tuple[str, str, str]  # (source_system, target_system, source_key)
 
@@ -59,8 +59,8 @@ def load_rows(session: Session, flow: str, source_keys: Collection[str]) -> dict
     found: dict[RowKey, LedgerRow] = {}
     ordered = sorted(source_keys)
     wanted = [_TABLE.c.id, *(_TABLE.c[name] for name in _COLUMNS)]
-    for start in range(0, len(ordered), _IN_CHUNK):
-        chunk = ordered[start : start + _IN_CHUNK]
+    for start in range(0, len(ordered), IN_CHUNK):
+        chunk = ordered[start : start + IN_CHUNK]
         rows = session.execute(
             select(*wanted).where(_TABLE.c.flow == flow, _TABLE.c.source_key.in_(chunk))
         )
