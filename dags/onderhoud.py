@@ -28,6 +28,7 @@ DOC_MD = """\
 
 Verwijdert berichtinhouden die al zijn afgeleverd, de inhoud van afgehandelde dead letters en
 documentinhouden die niets meer nodig heeft, na `KETENBRUG_RETENTION_DAYS` dagen (standaard 30).
+Ook de notificaties van de e-Suite die de documentenbron al heeft gelezen gaan dan weg.
 Sleutels en controlegetallen blijven bewaard.
 
 Elke run van de andere Ketenbrug-flows noemt in zijn notitie wanneer deze opschoning het laatst
@@ -58,16 +59,18 @@ def onderhoud_dag(tenant: Tenant) -> DAG:
             result = purge(open_store(own), days=RETENTION_DAYS, blob_root=own.home / "blobs")
             logging.getLogger("ketenbrug.onderhoud").info(
                 "opgeschoond (ouder dan %s dagen): %s berichtinhouden, %s bewaarde records, "
-                "%s documentinhouden",
+                "%s documentinhouden, %s gelezen notificaties",
                 RETENTION_DAYS,
                 result.inbox_bodies,
                 result.dead_letter_records,
                 result.blobs,
+                result.notificaties,
             )
             return {
                 "inbox_bodies": result.inbox_bodies,
                 "records": result.dead_letter_records,
                 "blobs": result.blobs,
+                "notificaties": result.notificaties,
             }
 
         purge_payloads()

@@ -286,8 +286,8 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     result = purge_payloads(open_store(settings), days=args.days, blob_root=settings.home / "blobs")
     print(
         f"verwijderd: {result.inbox_bodies} berichtinhouden, "
-        f"{result.dead_letter_records} bewaarde records, {result.blobs} documentinhouden "
-        f"(ouder dan {args.days} dagen)"
+        f"{result.dead_letter_records} bewaarde records, {result.blobs} documentinhouden, "
+        f"{result.notificaties} gelezen notificaties (ouder dan {args.days} dagen)"
     )
     return 0
 

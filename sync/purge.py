@@ -10,7 +10,9 @@ The ledger keeps keys and hashes only, so it stays. What holds content is purged
   letter refers to it and it is older than ``days`` (so also what was kept of a refused
   document message, once its dead letter is resolved);
 - the temporary ``.blob-*.part`` files a killed writer left, once untouched for
-  ``part_max_age_s`` (a live writer keeps touching its file, so it is never taken).
+  ``part_max_age_s`` (a live writer keeps touching its file, so it is never taken);
+- the e-Suite's ZGW notificaties the documenten source has read (its cursor is past them),
+  once received more than ``days`` ago (no personal data, but a row per document for ever).
 
 Open dead letters keep their payload: beheer still needs it to repair and resend.
 """
@@ -23,18 +25,30 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
+from adapters.esuite.client import SYSTEM as ESUITE
 from sync.blobs import PART_GLOB
+from sync.flows.documenten import FLOW_NAME as DOCUMENTEN
 from sync.inbox import DOCUMENT_FUNCTIONS
+from sync.sources.esuite_documents import SourcePosition
 from sync.store.db import Store
-from sync.store.models import DeadLetter, DeadLetterState, InboxMessage, InboxState, utcnow
+from sync.store.models import (
+    Cursor,
+    DeadLetter,
+    DeadLetterState,
+    InboxMessage,
+    InboxState,
+    ZgwNotificatie,
+    utcnow,
+)
 
 __all__ = [
     "DEFAULT_PART_MAX_AGE_S",
     "DEFAULT_RETENTION_DAYS",
     "PurgeResult",
     "purge_blobs",
+    "purge_notificaties",
     "purge_parts",
     "purge_payloads",
 ]
@@ -54,6 +68,7 @@ class PurgeResult:
     dead_letter_records: int
     blobs: int = 0
     parts: int = 0
+    notificaties: int = 0
 
 
 def purge_payloads(
@@ -131,6 +146,7 @@ def purge_payloads(
     result = PurgeResult(
         inbox_bodies=processed.rowcount + dead_bodies,  # type: ignore[attr-defined]
         dead_letter_records=records.rowcount,  # type: ignore[attr-defined]
+        notificaties=purge_notificaties(store, days=days),
     )
     if blob_root is None:
         return result
@@ -139,7 +155,33 @@ def purge_payloads(
         result.dead_letter_records,
         blobs=purge_blobs(store, blob_root, days=days),
         parts=purge_parts(blob_root, max_age_s=part_max_age_s),
+        notificaties=result.notificaties,
     )
+
+
+def purge_notificaties(store: Store, *, days: int = DEFAULT_RETENTION_DAYS) -> int:
+    """Delete the e-Suite notificaties the documenten source has read and older than ``days``.
+
+    A notificatie is read once the source's cursor (``sync.sources.esuite_documents``) names
+    its id or a later one, during a ronde as well as after it. One the cursor has not reached
+    stays, however old; without a cursor (the source never ran) none goes.
+    """
+    cutoff = utcnow() - timedelta(days=days)
+    with store.session() as session:
+        value = session.scalar(
+            select(Cursor.value).where(Cursor.flow == DOCUMENTEN, Cursor.source_system == ESUITE)
+        )
+        position = SourcePosition.parse(value)
+        if position is None:
+            return 0
+        deleted = session.execute(
+            delete(ZgwNotificatie).where(
+                ZgwNotificatie.source_system == ESUITE,
+                ZgwNotificatie.id <= position.notificatie,
+                ZgwNotificatie.received_at < cutoff,
+            )
+        )
+    return int(deleted.rowcount)  # type: ignore[attr-defined]
 
 
 def purge_blobs(store: Store, root: Path, *, days: int = DEFAULT_RETENTION_DAYS) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sync.blobs import BlobStore
 from sync.purge import purge_payloads
 from sync.store.db import Store
-from sync.store.models import DeadLetter, InboxMessage, utcnow
+from sync.store.models import Cursor, DeadLetter, InboxMessage, ZgwNotificatie, utcnow
 
 
 def add_message(store: Store, state: str, age_days: int, n: int) -> int:
@@ -101,3 +101,49 @@ def test_document_content_goes_only_when_nothing_needs_it(store: Store, tmp_path
     assert waiting.path.exists(), "its message is not processed yet"
     assert in_dead_letter.path.exists(), "beheer still needs it to resend"
     assert fresh.path.exists(), "too young"
+
+
+def _notificatie(store: Store, n: int, age_days: int) -> int:
+    with store.session() as session:
+        row = ZgwNotificatie(
+            source_system="esuite",
+            received_at=utcnow() - timedelta(days=age_days),
+            kanaal="zaken",
+            resource="zaakinformatieobject",
+            actie="create",
+            hoofd_object=f"http://127.0.0.1/zaken/api/v1/zaken/{n}",
+            resource_url=f"http://127.0.0.1/zaken/api/v1/zaakinformatieobjecten/{n}",
+            aanmaakdatum="2026-01-01T00:00:00Z",
+            content_hash=f"{n:064d}",
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def _set_cursor(store: Store, value: str) -> None:
+    with store.session() as session:
+        session.merge(Cursor(flow="documenten", source_system="esuite", value=value))
+
+
+def _notificatie_ids(store: Store) -> list[int]:
+    with store.session() as session:
+        return list(session.scalars(select(ZgwNotificatie.id).order_by(ZgwNotificatie.id)))
+
+
+def test_notificaties_go_once_read_and_old_never_before(store: Store) -> None:
+    old_read, recent_read, old_unread = (
+        _notificatie(store, 1, 40),
+        _notificatie(store, 2, 1),
+        _notificatie(store, 3, 40),
+    )
+    assert purge_payloads(store, days=30).notificaties == 0, "no cursor: the source never ran"
+    assert _notificatie_ids(store) == [old_read, recent_read, old_unread]
+
+    _set_cursor(store, f"notificaties:{recent_read}:2026-01-01")
+    assert purge_payloads(store, days=30).notificaties == 1
+    assert _notificatie_ids(store) == [recent_read, old_unread]  # too young; not read yet
+
+    _set_cursor(store, f"ronde:{old_unread}:2026-01-01:ZAAK-9")  # a ronde covers it too
+    assert purge_payloads(store, days=30).notificaties == 1
+    assert _notificatie_ids(store) == [recent_read]
