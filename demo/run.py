@@ -37,14 +37,16 @@ from sync.summary import flow_report, flow_sources, format_report
 
 if TYPE_CHECKING:
     from simulators.esuite_store import EsuiteStore
+    from simulators.http import SimulatorServer
     from simulators.mylex import MyLexArchive
     from simulators.tls import CertPair, SimulatorPki
 
 __all__ = ["demo_airflow", "esuite_connection", "run_dag", "run_demo", "sftp_connection"]
 
 
-def esuite_connection(url: str) -> dict[str, object]:
-    """The ``ketenbrug_esuite`` Connection (JSON form) for an e-Suite at ``url``."""
+def esuite_connection(url: str, *, notificaties: bool = False) -> dict[str, object]:
+    """The ``ketenbrug_esuite`` Connection (JSON form) for an e-Suite at ``url``; with
+    ``notificaties`` its documenten source reads the e-Suite's notificaties between rondes."""
     scheme, rest = url.split("://", 1)
     hostport, _, path = rest.partition("/")
     host, _, port = hostport.partition(":")
@@ -56,6 +58,7 @@ def esuite_connection(url: str) -> dict[str, object]:
         "extra": {
             "path": "/" + path,
             "timeout_s": 10,
+            "documenten_notificaties": notificaties,
             "zender": {"organisatie": "1900", "applicatie": "Ketenbrug"},
             "ontvanger": {"organisatie": "0153", "applicatie": "ESUITE"},
         },
@@ -120,7 +123,7 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
         transient_rate=0.15, permanent_rate=0.1, duplicate_rate=0.15, seed=seed
     )
     print(f"Ketenbrug demo in {home}")
-    pki, gws4all_cert = _inbox_pki(home)
+    pki, gws4all_cert, nrc_auth = _inbox_pki(home)
     door = Door(senders=load_senders(home / "inbox-senders.json"))
     inbox_tls = server_tls_context(pki.server.cert, pki.server.key, pki.ca_file)
     with (
@@ -143,10 +146,12 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
         print(f"  Xtendis hot folder (SFTP)    sftp://{sshd.host}:{sshd.port}/xtendis")
         print(f"  MyLex oud archief (SFTP)     sftp://{sshd.host}:{sshd.port}/mylex")
         sims = start_keten_simulators(running, pki, seed)
+        _subscribe_inbox(esuite, f"{inbox.url}notificaties", nrc_auth, str(pki.ca_file))
+        print("  e-Suite NRC: abonnement op kanaal 'zaken' -> inbox /notificaties (basic auth)")
         host_key = pinned_line(sshd)
         ssh = (sshd.host, sshd.port, sshd.username, str(sshd.client_key_path), host_key)
         connections = {
-            "ketenbrug_esuite": esuite_connection(esuite.url),
+            "ketenbrug_esuite": esuite_connection(esuite.url, notificaties=True),
             "ketenbrug_allegro": allegro_connection(*ssh),
             "ketenbrug_xtendis": sftp_connection(
                 *ssh, hotfolder_dir="xtendis/hotfolder", receipts_dir="xtendis/receipts"
@@ -191,9 +196,11 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
             round_start = utcnow()
             result = run_dag(airflow, "ketenbrug_zaken")
             if result.state == "success":
-                if round_nr == 1:
-                    _consulent_adds_letter(esuite.app.store)  # type: ignore[attr-defined]
+                esuite_store = esuite.app.store  # type: ignore[attr-defined]
+                _consulent_adds_letter(esuite_store, round_nr)
+                asked_before = _document_questions(esuite_store)
                 result = run_dag(airflow, "ketenbrug_documenten")
+                _print_documenten_bron(store, esuite_store, round_nr, asked_before)
             for flow, system, title in flow_sources():
                 report = flow_report(store, flow, since=round_start, source_system=system)
                 print(format_report(f"  {title}", report))
@@ -220,8 +227,7 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
         print(format_report("Totaal documenten-flow (beide rondes)", total))
         if _reconcile(airflow, store, mylex) != 0:
             return 1
-        esuite_store = esuite.app.store  # type: ignore[attr-defined]
-        if demo_archief(airflow, store, mylex, esuite_store, run_dag) != 0:
+        if demo_archief(airflow, store, mylex, esuite.app.store, run_dag) != 0:  # type: ignore[attr-defined]
             return 1
         ketens = (airflow, store, esuite, sims, exporter, xtendis)
         if run_ketens(*ketens, inbox_url=inbox.url, gws4all_cert=gws4all_cert) != 0:
@@ -264,16 +270,23 @@ def _connections_in_airflow(airflow: LocalAirflow, connections: dict[str, dict])
         raise RuntimeError(f"airflow connections import failed, see {airflow.home}")
 
 
-def _inbox_pki(home: Path) -> tuple[SimulatorPki, CertPair]:
-    """The simulators' test CA, a client certificate for GWS4all and the inbox's senders file
-    naming that certificate (by SHA-256) as the only sender, with zender 1900/GWS4all."""
+def _inbox_pki(home: Path) -> tuple[SimulatorPki, CertPair, str]:
+    """The simulators' test CA, a client certificate for GWS4all and the inbox's senders file.
+
+    Two senders: GWS4all by that certificate (SHA-256), with zender 1900/GWS4all, and the
+    e-Suite's notificatierouteringscomponent by HTTP basic auth (only a hash in the file),
+    which may post notificaties only. Returns the ``Authorization`` value for the latter.
+    """
+    import base64
     import hashlib
     import json
+    import secrets
 
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding
 
     from simulators.tls import SimulatorPki
+    from sync.inbox_door import hash_password
 
     pki = SimulatorPki.create(home / "pki")
     pair = pki.issue("gws4all")
@@ -283,8 +296,16 @@ def _inbox_pki(home: Path) -> tuple[SimulatorPki, CertPair]:
         "zender": [{"organisatie": "1900", "applicatie": "GWS4all"}],
         "certificate_sha256": hashlib.sha256(der).hexdigest(),
     }
-    (home / "inbox-senders.json").write_text(json.dumps({"senders": [sender]}, indent=2))
-    return pki, pair
+    password = secrets.token_urlsafe(24)
+    nrc = {
+        "name": "esuite-notificaties",
+        "notificaties": True,
+        "username": "esuite-nrc",
+        "password_hash": hash_password(password),
+    }
+    senders = {"senders": [sender, nrc]}
+    (home / "inbox-senders.json").write_text(json.dumps(senders, indent=2))
+    return pki, pair, "Basic " + base64.b64encode(f"esuite-nrc:{password}".encode()).decode()
 
 
 def _reconcile(airflow: LocalAirflow, store: Store, mylex: MyLexArchive) -> int:
@@ -313,18 +334,18 @@ def _reconcile(airflow: LocalAirflow, store: Store, mylex: MyLexArchive) -> int:
     return 0 if removed in back else 1
 
 
-def _consulent_adds_letter(store: EsuiteStore) -> None:
+def _consulent_adds_letter(store: EsuiteStore, round_nr: int) -> None:
     """A consulent adds a letter to a zaak in the e-Suite itself: the documenten flow takes it
-    to Xtendis and MyLex."""
+    to Xtendis and MyLex (the first night by its ronde, the next by the e-Suite's notificatie)."""
     from datetime import date
 
     from simulators.pdf import pdf_bytes
     from stuf.model import Document
 
-    zaak = sorted(store.snapshot()["zaken"])[0]
+    zaak = sorted(store.snapshot()["zaken"])[round_nr - 1]
     store.add_document(
         Document(
-            identificatie="ESUITE-DOC-0001",
+            identificatie=f"ESUITE-DOC-{round_nr:04d}",
             titel="Brief van de consulent",
             zaak_identificatie=zaak,
             documenttype_omschrijving="Brief",
@@ -336,3 +357,41 @@ def _consulent_adds_letter(store: EsuiteStore) -> None:
         )
     )
     print(f"  een consulent voegde in de e-Suite een brief toe aan zaak {zaak}")
+
+
+def _subscribe_inbox(esuite: SimulatorServer, callback_url: str, auth: str, ca_file: str) -> None:
+    """As the e-Suite's beheerder would: an abonnement on kanaal ``zaken`` for the inbox."""
+    import requests
+
+    esuite.app.notificaties.verify = ca_file  # type: ignore[attr-defined]
+    response = requests.post(
+        f"{esuite.url}/notificaties/api/v1/abonnement",
+        json={"callbackUrl": callback_url, "auth": auth, "kanalen": [{"naam": "zaken"}]},
+        timeout=10,
+    )
+    response.raise_for_status()
+
+
+def _document_questions(store: EsuiteStore) -> int:
+    """How often the e-Suite was asked for a zaak's list of documents (geefLijstZaakdocumenten)."""
+    return int(store.counts()["calls"].get("GeefLijstZaakdocumenten", 0))
+
+
+def _notificaties(store: Store) -> int:
+    from sqlalchemy import func, select
+
+    from sync.store.models import ZgwNotificatie
+
+    with store.session() as session:
+        return int(session.scalar(select(func.count()).select_from(ZgwNotificatie)) or 0)
+
+
+def _print_documenten_bron(store: Store, esuite: EsuiteStore, round_nr: int, before: int) -> None:
+    """What the e-Suite documenten source asked: the first night a ronde, then notificaties."""
+    asked = _document_questions(esuite) - before
+    zaken = esuite.counts()["zaken"]
+    how = "een ronde langs alle zaken" if round_nr == 1 else "alleen de genotificeerde zaken"
+    print(
+        f"  e-Suite-documentenbron: {how}: {asked} van de {zaken} zaken gevraagd naar hun "
+        f"documenten ({_notificaties(store)} notificaties van de e-Suite ontvangen tot nu)"
+    )

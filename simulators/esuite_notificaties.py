@@ -204,6 +204,9 @@ class EsuiteNrc:
         self.max_attempts = max_attempts
         self.first_backoff_s = first_backoff_s
         self.timeout_s = timeout_s
+        #: How the callback's TLS certificate is checked (``requests``' ``verify``: a CA file
+        #: for a callback behind a private CA, as the demo's inbox is).
+        self.verify: bool | str = True
         self._base_url: Callable[[], str] | None = None
         self._seen_base: str | None = None
         self._lock = threading.Lock()
@@ -337,6 +340,7 @@ class EsuiteNrc:
     def _deliver_all(self, worker: _Worker) -> None:
         with requests.Session() as session:
             session.trust_env = False  # straight to the callback, never through a proxy
+            session.verify = self.verify
             while not worker.stopping.is_set():
                 delivery = worker.queue.get()
                 if delivery is None:
