@@ -340,7 +340,6 @@ class EsuiteNrc:
     def _deliver_all(self, worker: _Worker) -> None:
         with requests.Session() as session:
             session.trust_env = False  # straight to the callback, never through a proxy
-            session.verify = self.verify
             while not worker.stopping.is_set():
                 delivery = worker.queue.get()
                 if delivery is None:
@@ -369,6 +368,7 @@ class EsuiteNrc:
                     headers=headers,
                     timeout=self.timeout_s,
                     allow_redirects=False,
+                    verify=self.verify,
                 )
                 if 200 <= response.status_code < 300:
                     return True

@@ -15,6 +15,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from simulators.esuite import make_esuite_server
 from simulators.tls import SimulatorPki
 from simulators.tls_testing import simulator_pki  # noqa: F401  (session CA)
 from sync.blobs import BlobStore
@@ -157,3 +158,28 @@ def test_the_database_away_is_503_so_the_nrc_sends_it_again(rig: Rig) -> None:
     response = rig.post(notificatie())
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
+
+
+def test_the_esuite_nrc_delivers_over_tls_when_it_trusts_the_inbox_ca(rig: Rig) -> None:
+    """As in the demo: the e-Suite's NRC posts to the inbox behind a private CA."""
+    with make_esuite_server() as esuite:
+        nrc = esuite.app.notificaties  # type: ignore[attr-defined]
+        nrc.max_attempts = 1
+        subscribed = requests.post(
+            f"{esuite.url}/notificaties/api/v1/abonnement",
+            json={
+                "callbackUrl": f"{rig.server.url}notificaties",
+                "auth": basic("nrc"),
+                "kanalen": [{"naam": "zaken"}],
+            },
+            timeout=10,
+        )
+        assert subscribed.status_code == 201, subscribed.text
+        nrc.publish(notificatie(hoofdObject="https://esuite.example/zaken/api/v1/zaken/a"))
+        assert nrc.wait_delivered(10)
+        assert nrc.stats()["failed"] == 1, "the system CAs do not know the inbox's CA"
+        nrc.verify = str(rig.pki.ca_file)
+        nrc.publish(notificatie(hoofdObject="https://esuite.example/zaken/api/v1/zaken/b"))
+        assert nrc.wait_delivered(10)
+        assert nrc.stats()["delivered"] == 1
+    assert rig.stored() == ["https://esuite.example/zaken/api/v1/zaken/b"]
