@@ -65,6 +65,7 @@ from simulators.esuite_zgw import BRONORGANISATIE
 from simulators.esuite_zgw_zaken import ZAKEN_PATH, ZAKEN_PREFIX, zaak_uuid, zaaktype_url
 from simulators.faults import FaultDecision
 from simulators.http import FAULT_KEY, json_response
+from simulators.zgw_fout import zgw_fout
 from stuf import NoValue, Zaak
 
 __all__ = [
@@ -581,19 +582,6 @@ def _json(
     return [body]
 
 
-_TITLES = {
-    400: "Ongeldig verzoek.",
-    404: "Niet gevonden.",
-    405: "Methode niet toegestaan.",
-}
-_REASONS = {
-    400: "Bad Request",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    500: "Internal Server Error",
-}
-
-
 def _problem(
     start_response: StartResponse,
     status: int,
@@ -602,23 +590,12 @@ def _problem(
     invalid: list[dict[str, str]] | None = None,
 ) -> list[bytes]:
     """A ZGW ``Fout``, or a ``ValidatieFout`` when ``invalid`` lists the refused fields."""
-    data: dict[str, Any] = {
-        "type": f"https://ref.tst.vng.cloud/zgw/fouten/{code}/",
-        "code": code,
-        "title": _TITLES.get(status, "Er is een serverfout opgetreden."),
-        "status": status,
-        "detail": detail,
-        "instance": f"urn:uuid:{uuid.uuid4()}",
-    }
-    if invalid is not None:
-        data["invalidParams"] = invalid
-    body = json.dumps(data).encode()
-    headers = [
-        ("Content-Type", "application/problem+json"),
-        ("Content-Length", str(len(body))),
-        ("API-version", API_VERSION),
-    ]
-    if status == 405:
-        headers.append(("Allow", "GET, POST, DELETE"))
-    start_response(f"{status} {_REASONS[status]}", headers)
-    return [body]
+    return zgw_fout(
+        start_response,
+        status,
+        code,
+        detail,
+        invalid=invalid,
+        headers=[("API-version", API_VERSION)],
+        allow="GET, POST, DELETE",
+    )

@@ -38,6 +38,7 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 from simulators.esuite_store import EsuiteStore, StoredDocument
 from simulators.faults import FaultDecision
 from simulators.http import FAULT_KEY
+from simulators.zgw_fout import zgw_fout
 from stuf import NoValue
 
 __all__ = [
@@ -222,31 +223,10 @@ def _headers(content_type: str, length: int) -> list[tuple[str, str]]:
     ]
 
 
-_TITLES = {400: "Ongeldig verzoek.", 404: "Niet gevonden.", 405: "Methode niet toegestaan."}
-_REASONS = {
-    400: "Bad Request",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    500: "Internal Server Error",
-}
-
-
 def _problem(
     start_response: StartResponse, status: int, code: str, detail: str, path: str
 ) -> list[bytes]:
     """A ZGW ``Fout`` (application/problem+json), like the reference implementation."""
-    body = json.dumps(
-        {
-            "type": f"https://ref.tst.vng.cloud/zgw/fouten/{code}/",
-            "code": code,
-            "title": _TITLES.get(status, "Er is een serverfout opgetreden."),
-            "status": status,
-            "detail": detail,
-            "instance": f"urn:uuid:{uuid.uuid4()}",
-        }
-    ).encode()
-    headers = _headers("application/problem+json", len(body))
-    if status == 405:
-        headers.append(("Allow", "GET"))
-    start_response(f"{status} {_REASONS[status]}", headers)
-    return [body]
+    return zgw_fout(
+        start_response, status, code, detail, headers=[("API-version", API_VERSION)], allow="GET"
+    )

@@ -48,6 +48,7 @@ from simulators.esuite_store import EsuiteStore, StoredZaak
 from simulators.esuite_zgw import API_VERSION, BRONORGANISATIE, DEFAULT_PAGE_SIZE
 from simulators.faults import FaultDecision
 from simulators.http import FAULT_KEY
+from simulators.zgw_fout import zgw_fout
 from stuf import NoValue
 
 __all__ = [
@@ -306,21 +307,6 @@ def _headers(content_type: str, length: int) -> list[tuple[str, str]]:
     ]
 
 
-_TITLES = {
-    400: "Ongeldig verzoek.",
-    404: "Niet gevonden.",
-    405: "Methode niet toegestaan.",
-    412: "Precondition failed",
-}
-_REASONS = {
-    400: "Bad Request",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    412: "Precondition Failed",
-    500: "Internal Server Error",
-}
-
-
 def _problem(
     start_response: StartResponse,
     status: int,
@@ -330,21 +316,15 @@ def _problem(
     invalid: _Invalid | None = None,
 ) -> list[bytes]:
     """A ZGW ``Fout`` (``ValidatieFout`` with ``invalidParams`` for a refused filter)."""
-    data: dict[str, Any] = {
-        "type": f"https://ref.tst.vng.cloud/zgw/fouten/{code}/",
-        "code": code,
-        "title": _TITLES.get(status, "Er is een serverfout opgetreden."),
-        "status": status,
-        "detail": detail,
-        "instance": f"urn:uuid:{uuid.uuid4()}",
-    }
+    params = None
     if invalid is not None:
-        data["invalidParams"] = [
-            {"name": invalid.name, "code": invalid.code, "reason": invalid.reason}
-        ]
-    body = json.dumps(data).encode()
-    headers = _headers("application/problem+json", len(body))[:3]
-    if status == 405:
-        headers.append(("Allow", "GET"))
-    start_response(f"{status} {_REASONS[status]}", headers)
-    return [body]
+        params = [{"name": invalid.name, "code": invalid.code, "reason": invalid.reason}]
+    return zgw_fout(
+        start_response,
+        status,
+        code,
+        detail,
+        invalid=params,
+        headers=[("API-version", API_VERSION)],
+        allow="GET",
+    )

@@ -47,6 +47,7 @@ import jwt
 from simulators.faults import NO_FAULT, FaultConfig, FaultDecision, FaultInjector
 from simulators.http import FAULT_KEY, SimulatorServer, json_response
 from simulators.zgw_body import BadBody, Blob, read_json
+from simulators.zgw_fout import zgw_fout
 from simulators.zgw_render import CATALOGI, DOCUMENTEN, EIO_FIELDS, ZAKEN, ZgwRenderer
 from simulators.zgw_store import Document, ZgwStore
 
@@ -159,26 +160,11 @@ class ZgwApp:
     def _problem(
         self, start_response: StartResponse, environ: WSGIEnvironment, problem: _Problem
     ) -> list[bytes]:
-        body = {
-            "type": f"https://ref.tst.vng.cloud/zgw/fouten/{problem.code}/",
-            "code": problem.code,
-            "title": {403: "Geen rechten.", 404: "Niet gevonden.", 412: "Precondition failed"}.get(
-                problem.status, "Ongeldige invoer." if problem.status < 500 else "Serverfout."
-            ),
-            "status": problem.status,
-            "detail": problem.detail,
-            "instance": f"urn:uuid:{uuid.uuid4()}",
-        }
-        if problem.invalid:
-            body["invalidParams"] = problem.invalid
-        data = json.dumps(body).encode()
         if environ.get("CONTENT_LENGTH") and environ.get("ketenbrug.body_read") is None:
             _drain(environ)  # unread request bytes would turn the close into a reset
-        start_response(
-            f"{problem.status} {_REASONS[problem.status]}",
-            [("Content-Type", "application/problem+json"), ("Content-Length", str(len(data)))],
+        return zgw_fout(
+            start_response, problem.status, problem.code, problem.detail, invalid=problem.invalid
         )
-        return [data]
 
     # --- routing ----------------------------------------------------------------------------
 
