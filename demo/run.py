@@ -145,6 +145,7 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
         print(f"  Allegro (SFTP, echte sshd)   sftp://{sshd.host}:{sshd.port}/allegro")
         print(f"  Xtendis hot folder (SFTP)    sftp://{sshd.host}:{sshd.port}/xtendis")
         print(f"  MyLex oud archief (SFTP)     sftp://{sshd.host}:{sshd.port}/mylex")
+        esuite_store: EsuiteStore = esuite.app.store  # type: ignore[attr-defined]
         sims = start_keten_simulators(running, pki, seed)
         _subscribe_inbox(esuite, f"{inbox.url}notificaties", nrc_auth, str(pki.ca_file))
         print("  e-Suite NRC: abonnement op kanaal 'zaken' -> inbox /notificaties (basic auth)")
@@ -196,7 +197,6 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
             round_start = utcnow()
             result = run_dag(airflow, "ketenbrug_zaken")
             if result.state == "success":
-                esuite_store = esuite.app.store  # type: ignore[attr-defined]
                 _consulent_adds_letter(esuite_store, round_nr)
                 asked_before = _document_questions(esuite_store)
                 result = run_dag(airflow, "ketenbrug_documenten")
@@ -214,7 +214,7 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
                 print(f"  zie het Airflow-log: {result.log_path}")
                 return 1
             exporter.process_returns()  # what Allegro does with Ketenbrug's return files
-        counts = esuite.app.store.counts()  # type: ignore[attr-defined]
+        counts = esuite_store.counts()
         print(
             f"\ne-Suite: {counts['zaken']} zaken, {counts['statussen']} statussen, "
             f"{counts['duplicate_statussen']} dubbel, {counts['documenten']} documenten"
@@ -227,7 +227,7 @@ def run_demo(*, zaken: int = 40, seed: int = 2026) -> int:
         print(format_report("Totaal documenten-flow (beide rondes)", total))
         if _reconcile(airflow, store, mylex) != 0:
             return 1
-        if demo_archief(airflow, store, mylex, esuite.app.store, run_dag) != 0:  # type: ignore[attr-defined]
+        if demo_archief(airflow, store, mylex, esuite_store, run_dag) != 0:
             return 1
         ketens = (airflow, store, esuite, sims, exporter, xtendis)
         if run_ketens(*ketens, inbox_url=inbox.url, gws4all_cert=gws4all_cert) != 0:

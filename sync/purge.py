@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -150,12 +150,10 @@ def purge_payloads(
     )
     if blob_root is None:
         return result
-    return PurgeResult(
-        result.inbox_bodies,
-        result.dead_letter_records,
+    return replace(
+        result,
         blobs=purge_blobs(store, blob_root, days=days),
         parts=purge_parts(blob_root, max_age_s=part_max_age_s),
-        notificaties=result.notificaties,
     )
 
 

@@ -182,8 +182,11 @@ class PinnedSftp(Closing):
     :class:`TransientError` under its ledger); pure reads may be, through :meth:`read`.
     """
 
-    #: Tries of one pure read (:meth:`read`) before a dropped line fails the caller.
+    #: Tries of one pure read (:meth:`read`, :meth:`read_listing`) before a dropped line fails
+    #: the caller, and the waits between them: 0.2 s, doubling, at most 3 s.
     READ_ATTEMPTS = 5
+    READ_WAIT_FIRST_S = 0.2
+    READ_WAIT_MAX_S = 3.0
 
     def __init__(self, settings: SftpSettings, system: str) -> None:
         self.settings = settings
@@ -239,7 +242,7 @@ class PinnedSftp(Closing):
         for attempt in Retrying(
             retry=retry_if_exception_type(TransientError),
             stop=stop_after_attempt(self.READ_ATTEMPTS),
-            wait=wait_exponential(multiplier=0.2, max=3.0),
+            wait=wait_exponential(multiplier=self.READ_WAIT_FIRST_S, max=self.READ_WAIT_MAX_S),
             reraise=True,
         ):
             with attempt, self.guard(operation, file):
@@ -261,7 +264,7 @@ class PinnedSftp(Closing):
             except TransientError:
                 if attempt == self.READ_ATTEMPTS:
                     raise
-                time.sleep(min(0.2 * 2 ** (attempt - 1), 3.0))  # as read()'s waits
+                time.sleep(min(self.READ_WAIT_FIRST_S * 2 ** (attempt - 1), self.READ_WAIT_MAX_S))
 
     def exists(self, path: str) -> bool:
         """True when ``path`` exists (call inside :meth:`guard`)."""
